@@ -15,28 +15,28 @@ bool merges_later(const BpeMerger::Scratch::Candidate& a, const BpeMerger::Scrat
 
 } // namespace
 
+constexpr uint64_t kEmptyKey = ~uint64_t{0}; // ids are below 2^31, so no pair packs to this
+
 void BpeMerger::MergeTable::reserve(size_t n) {
-  const size_t capacity = std::bit_ceil(std::max<size_t>(16, n * 2));
-  keys.assign(capacity, ~uint64_t{0});
-  values.assign(capacity, Merge{0, 0});
+  const size_t capacity = std::bit_ceil(std::max<size_t>(16, n + n / 2));
+  slots.assign(capacity, Slot{kEmptyKey, Merge{0, 0}});
   mask = capacity - 1;
   shift = 64 - std::countr_zero(capacity);
 }
 
 const BpeMerger::Merge* BpeMerger::MergeTable::find(uint64_t key) const {
   // Fibonacci hashing spreads the packed id pairs over the table.
-  for (uint64_t slot = (key * 0x9E3779B97F4A7C15ull) >> shift;; slot = (slot + 1) & mask) {
-    if (keys[slot] == key) return &values[slot];
-    if (keys[slot] == ~uint64_t{0}) return nullptr;
+  for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
+    if (slots[i].key == key) return &slots[i].merge;
+    if (slots[i].key == kEmptyKey) return nullptr;
   }
 }
 
 bool BpeMerger::MergeTable::insert(uint64_t key, Merge value) {
-  for (uint64_t slot = (key * 0x9E3779B97F4A7C15ull) >> shift;; slot = (slot + 1) & mask) {
-    if (keys[slot] == key) return false;
-    if (keys[slot] == ~uint64_t{0}) {
-      keys[slot] = key;
-      values[slot] = value;
+  for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
+    if (slots[i].key == key) return false;
+    if (slots[i].key == kEmptyKey) {
+      slots[i] = Slot{key, value};
       return true;
     }
   }

@@ -56,10 +56,14 @@ class BpeMerger {
     int32_t rank;
     int32_t result;
   };
-  // Open addressing on the (left id, right id) pair packed in 64 bits.
+  // Open addressing on the (left id, right id) pair packed in 64 bits; key
+  // and value share a slot so that a lookup touches one cache line.
   struct MergeTable {
-    std::vector<uint64_t> keys;
-    std::vector<Merge> values;
+    struct Slot {
+      uint64_t key;
+      Merge merge;
+    };
+    std::vector<Slot> slots;
     uint64_t mask = 0;
     int shift = 64;
     void reserve(size_t n);

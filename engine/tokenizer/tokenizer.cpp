@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
+#include <utility>
 
 #include "engine/tokenizer/byte_unicode.h"
 #include "engine/tokenizer/tokenizer_state.h"
@@ -79,6 +82,9 @@ std::vector<int32_t> Tokenizer::encode(std::string_view input, bool parse_specia
   std::vector<std::string_view> words;
   BpeMerger::Scratch bpe_scratch;
   std::string encoded;
+  // Words repeat a lot in long texts: a word seen before in this call copies
+  // the ids it produced then (where they sit in `out`) instead of merging again.
+  std::unordered_map<std::string_view, std::pair<size_t, size_t>> seen;
   for (const Fragment& f : fragments) {
     if (f.token >= 0) {
       out.push_back(f.token);
@@ -94,7 +100,21 @@ std::vector<int32_t> Tokenizer::encode(std::string_view input, bool parse_specia
           continue;
         }
       }
+      if (word.size() == 1) {
+        s.bpe.encode_word(word, out, bpe_scratch);
+        continue;
+      }
+      if (auto it = seen.find(word); it != seen.end()) {
+        const auto [offset, count] = it->second;
+        const size_t end = out.size();
+        out.resize(end + count);
+        std::copy_n(out.begin() + static_cast<ptrdiff_t>(offset), count,
+                    out.begin() + static_cast<ptrdiff_t>(end));
+        continue;
+      }
+      const size_t offset = out.size();
       s.bpe.encode_word(word, out, bpe_scratch);
+      seen.emplace(word, std::pair{offset, out.size() - offset});
     }
   }
 
