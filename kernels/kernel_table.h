@@ -1,0 +1,151 @@
+// The one kernel table: every compute kernel the engine calls, as a struct of
+// function pointers. Each kernel family has one signature (declared here) that
+// every ISA variant shares; a variant fills a table with its own functions and
+// active_kernels() returns the table of the variant this build compiled in.
+//
+// The engine calls kernels only through this table, never by name, so that
+// switching the ISA is a build option and nothing else.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "kernels/quant_types.h"
+
+namespace lathe::kernels {
+
+// --- Activations -----------------------------------------------------------
+//
+// A matrix-vector product W x with a quantized W first quantizes x into the
+// 8-bit block format the weight type dots with (as ggml does), then sums
+// integer products block by block with float scales:
+//   Q4_0, Q5_0, Q8_0              x as Q8_0 (32 elements, one f16 scale)
+//   Q4_1, Q5_1                    x as Q8_1 (Q8_0 plus d * sum(qs), for the minimum)
+//   Q2_K .. Q6_K                  x as Q8_K (256 elements, float scale, sums per 16)
+//   F32, F16, BF16                x stays f32 and the dot is in float
+enum class ActivationType { kF32, kQ8_0, kQ8_1, kQ8_K };
+
+std::string_view activation_type_name(ActivationType type);
+
+// Bytes of one activation row of n elements (n a multiple of the block size).
+int64_t activation_row_bytes(ActivationType type, int64_t n);
+
+// Quantizes n floats (n a multiple of the block size) into y.
+using QuantizeRowFn = void (*)(const float* __restrict x, void* __restrict y, int64_t n);
+
+// --- Linear layers ---------------------------------------------------------
+//
+// A weight W of `rows` rows of n elements, each row stored as row_bytes(type, n)
+// bytes back to back (GGUF order: row r starts at w + r * row_bytes).
+
+// y[r] = dot(W row r, x) for r in [row_begin, row_end); other entries of y are
+// not touched, so threads can split the rows.
+//   xq: x (n elements) in the weight type's activation format
+//   y:  indexed by absolute row number
+using MatvecFn = void (*)(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                          int64_t row_begin, int64_t row_end);
+
+// Y[t][r] = dot(W row r, X row t) for t in [0, n_tokens), r in [row_begin, row_end).
+//   xq: n_tokens activation rows, row t at xq + t * activation_row_bytes(type, n)
+//   y:  Y[t][r] at y[t * y_stride + r]; y_stride >= row_end
+using MatmulFn = void (*)(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                          int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+
+// Everything one weight type needs to be multiplied.
+struct LinearKernels {
+  ActivationType activation = ActivationType::kF32;
+  MatvecFn matvec = nullptr; // decode: one token
+  MatmulFn matmul = nullptr; // prefill: a chunk of tokens
+};
+
+// --- Element-wise ----------------------------------------------------------
+
+// Expands row `n` elements of a weight of the given type into floats (the
+// embedding lookup). Returns false for a type without a dequantizer.
+using DequantizeRowFn = bool (*)(QuantType type, const void* src, float* dst, int64_t n);
+
+// y = x / sqrt(mean(x^2) + eps) * w, n elements. y may alias x.
+using RmsNormFn = void (*)(const float* x, const float* __restrict w, float* y, int64_t n, float eps);
+
+// y = silu(gate) * up, n elements; silu(g) = g / (1 + exp(-g)). y may alias either input.
+using SiluMulFn = void (*)(const float* gate, const float* up, float* y, int64_t n);
+
+// x += y, n elements.
+using AddFn = void (*)(float* __restrict x, const float* __restrict y, int64_t n);
+
+// --- Rotary position embedding ---------------------------------------------
+
+enum class RopeLayout {
+  kInterleaved, // rotates pairs (2i, 2i + 1): llama, whose Q/K rows the GGUF converter permuted
+  kNeox,        // rotates pairs (i, i + rope_dim / 2): qwen2
+};
+
+struct RopeParams {
+  int64_t head_dim = 0;               // stride between heads
+  int64_t rope_dim = 0;               // rotated dimensions per head: even, <= head_dim; the rest pass through
+  float theta_scale = 1.0f;           // base^(-2 / rope_dim): pair i turns by pos * theta_scale^i
+  float freq_scale = 1.0f;            // 1 / linear scaling factor
+  const float* freq_factors = nullptr; // (rope_dim / 2) divisors of each pair's angle (llama3), or null
+  RopeLayout layout = RopeLayout::kInterleaved;
+};
+
+// Rotates, in place, the n_heads heads of one token at position pos:
+//   x: (n_heads, head_dim)
+// Pair i turns by theta_i = freq_scale * pos * theta_scale^i / freq_factors[i],
+// with pos * theta_scale^i formed by repeated float multiplication as ggml does.
+using RopeFn = void (*)(float* x, int64_t n_heads, int64_t pos, const RopeParams& p);
+
+// --- Attention -------------------------------------------------------------
+
+struct AttentionShape {
+  int64_t n_tokens = 0;   // queries, at positions pos0 .. pos0 + n_tokens - 1
+  int64_t pos0 = 0;       // query t sees keys 0 .. pos0 + t (causal)
+  int64_t n_heads = 0;    // query heads
+  int64_t n_kv_heads = 0; // key/value heads; query head h reads KV head h / (n_heads / n_kv_heads)
+  int64_t head_dim = 0;
+  float scale = 1.0f;     // applied to q.k, usually 1 / sqrt(head_dim)
+};
+
+// Causal grouped-query attention, softmax(q k^T * scale) v, for the heads in
+// [head_begin, head_end):
+//   q:      (n_tokens, n_heads * head_dim)
+//   k, v:   (>= pos0 + n_tokens, n_kv_heads * head_dim): row p holds position p
+//   out:    (n_tokens, n_heads * head_dim); only the chosen heads are written
+//   scores: scratch of >= pos0 + n_tokens floats (one per thread)
+using AttentionFn = void (*)(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
+                             const float* __restrict v, float* __restrict out, float* __restrict scores,
+                             int64_t head_begin, int64_t head_end);
+
+// --- The table -------------------------------------------------------------
+
+struct KernelTable {
+  std::string_view isa; // "scalar", "avx2", ...
+
+  QuantizeRowFn quantize_q8_0 = nullptr;
+  QuantizeRowFn quantize_q8_1 = nullptr;
+  QuantizeRowFn quantize_q8_k = nullptr;
+
+  LinearKernels f32, f16, bf16;
+  LinearKernels q4_0, q4_1, q5_0, q5_1, q8_0;
+  LinearKernels q2_k, q3_k, q4_k, q5_k, q6_k;
+
+  DequantizeRowFn dequantize_row = nullptr;
+  RmsNormFn rmsnorm = nullptr;
+  SiluMulFn silu_mul = nullptr;
+  AddFn add = nullptr;
+  RopeFn rope = nullptr;
+  AttentionFn attention = nullptr;
+
+  // The kernels for a weight type, or nullptr when this table cannot multiply it.
+  const LinearKernels* linear(QuantType type) const;
+  // The quantizer for an activation format; nullptr for kF32 (used as is).
+  QuantizeRowFn quantizer(ActivationType type) const;
+};
+
+// The scalar reference set: always built, the oracle for every other ISA.
+const KernelTable& scalar_kernels();
+
+// The set this build uses (LATHE_ISA). For now, the scalar set.
+const KernelTable& active_kernels();
+
+} // namespace lathe::kernels
