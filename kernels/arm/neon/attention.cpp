@@ -101,11 +101,16 @@ void attend_tile(const float* __restrict q, const float* __restrict k, const flo
   }
 }
 
+// attend_tile for a tile of 1..4 heads.
+using TileFn = void (*)(const float* __restrict, const float* __restrict, const float* __restrict,
+                        float* __restrict, int64_t, int64_t, int64_t, float);
+constexpr TileFn kTiles[5] = {nullptr, attend_tile<1>, attend_tile<2>, attend_tile<3>, attend_tile<4>};
+
 } // namespace
 
 void attention(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
-               const float* __restrict v, float* __restrict out, float* __restrict /*scores*/, int64_t head_begin,
-               int64_t head_end) {
+               const float* __restrict v, float* __restrict out, float* __restrict /*scores*/,
+               int64_t head_begin, int64_t head_end) {
   const int64_t hd = s.head_dim;
   const int64_t q_stride = s.n_heads * hd;
   const int64_t kv_stride = s.n_kv_heads * hd;
@@ -124,12 +129,7 @@ void attention(const AttentionShape& s, const float* __restrict q, const float* 
       float* oh = out + t * q_stride + h * hd;
       const float* kh = k + kv_head * hd;
       const float* vh = v + kv_head * hd;
-      switch (tile) {
-        case 4: attend_tile<4>(qh, kh, vh, oh, n_keys, hd, kv_stride, s.scale); break;
-        case 3: attend_tile<3>(qh, kh, vh, oh, n_keys, hd, kv_stride, s.scale); break;
-        case 2: attend_tile<2>(qh, kh, vh, oh, n_keys, hd, kv_stride, s.scale); break;
-        default: attend_tile<1>(qh, kh, vh, oh, n_keys, hd, kv_stride, s.scale); break;
-      }
+      kTiles[tile](qh, kh, vh, oh, n_keys, hd, kv_stride, s.scale);
       h += tile;
     }
   }

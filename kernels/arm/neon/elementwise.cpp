@@ -30,9 +30,9 @@ void rmsnorm(const float* x, const float* __restrict w, float* y, int64_t n, flo
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
     const float32x4_t v = vld1q_f32(x + i);
-    const float32x4_t sq = vmulq_f32(v, v); // the square rounded to float, as the reference
-    acc0 = vaddq_f64(acc0, vcvt_f64_f32(vget_low_f32(sq)));  // lanes 0, 1 widened
-    acc1 = vaddq_f64(acc1, vcvt_high_f64_f32(sq));           // lanes 2, 3 widened
+    const float32x4_t sq = vmulq_f32(v, v);                 // the square rounded to float, as the reference
+    acc0 = vaddq_f64(acc0, vcvt_f64_f32(vget_low_f32(sq))); // lanes 0, 1 widened
+    acc1 = vaddq_f64(acc1, vcvt_high_f64_f32(sq));          // lanes 2, 3 widened
   }
   double sum = vaddvq_f64(vaddq_f64(acc0, acc1));
   for (; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
@@ -40,7 +40,9 @@ void rmsnorm(const float* x, const float* __restrict w, float* y, int64_t n, flo
   const float scale = 1.0f / std::sqrt(mean + eps);
 
   i = 0;
-  for (; i + 4 <= n; i += 4) vst1q_f32(y + i, vmulq_f32(vmulq_n_f32(vld1q_f32(x + i), scale), vld1q_f32(w + i)));
+  for (; i + 4 <= n; i += 4) {
+    vst1q_f32(y + i, vmulq_f32(vmulq_n_f32(vld1q_f32(x + i), scale), vld1q_f32(w + i))); // (x * scale) * w
+  }
   for (; i < n; ++i) y[i] = (x[i] * scale) * w[i];
 }
 
@@ -110,7 +112,8 @@ void rope(float* x, int64_t n_heads, int64_t pos, const RopeParams& p) {
         rotate4(a, b, cv, sv);
         vst1q_f32(head + i, a);
         vst1q_f32(head + i + n_pairs, b);
-      } else { // pair i + j is (2(i + j), 2(i + j) + 1)
+      } else {
+        // pair i + j is (2(i + j), 2(i + j) + 1)
         float32x4x2_t ab = vld2q_f32(head + 2 * i); // val[0] = even elements, val[1] = odd
         rotate4(ab.val[0], ab.val[1], cv, sv);
         vst2q_f32(head + 2 * i, ab);

@@ -105,42 +105,42 @@ void matmul_bf16_f32(const void* __restrict w, const void* __restrict xq, float*
 void matmul_q4_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   matmul_rows<vec_dot_q4_0_q8_0, kQK, sizeof(BlockQ4_0), A::kQ8_0>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                    row_end);
+                                                                   row_end);
 }
 void matmul_q4_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   matmul_rows<vec_dot_q4_1_q8_1, kQK, sizeof(BlockQ4_1), A::kQ8_1>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                    row_end);
+                                                                   row_end);
 }
 void matmul_q5_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   matmul_rows<vec_dot_q5_0_q8_0, kQK, sizeof(BlockQ5_0), A::kQ8_0>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                    row_end);
+                                                                   row_end);
 }
 void matmul_q5_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   matmul_rows<vec_dot_q5_1_q8_1, kQK, sizeof(BlockQ5_1), A::kQ8_1>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                    row_end);
+                                                                   row_end);
 }
 void matmul_q8_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   matmul_rows<vec_dot_q8_0_q8_0, kQK, sizeof(BlockQ8_0), A::kQ8_0>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                    row_end);
+                                                                   row_end);
 }
 void matmul_q4_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
-  matmul_rows<vec_dot_q4_k_q8_k, kQKK, sizeof(BlockQ4_K), A::kQ8_K>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                     row_end);
+  matmul_rows<vec_dot_q4_k_q8_k, kQKK, sizeof(BlockQ4_K), A::kQ8_K>(w, xq, y, n, n_tokens, y_stride,
+                                                                    row_begin, row_end);
 }
 void matmul_q5_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
-  matmul_rows<vec_dot_q5_k_q8_k, kQKK, sizeof(BlockQ5_K), A::kQ8_K>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                     row_end);
+  matmul_rows<vec_dot_q5_k_q8_k, kQKK, sizeof(BlockQ5_K), A::kQ8_K>(w, xq, y, n, n_tokens, y_stride,
+                                                                    row_begin, row_end);
 }
 void matmul_q6_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end) {
-  matmul_rows<vec_dot_q6_k_q8_k, kQKK, sizeof(BlockQ6_K), A::kQ8_K>(w, xq, y, n, n_tokens, y_stride, row_begin,
-                                                                     row_end);
+  matmul_rows<vec_dot_q6_k_q8_k, kQKK, sizeof(BlockQ6_K), A::kQ8_K>(w, xq, y, n, n_tokens, y_stride,
+                                                                    row_begin, row_end);
 }
 
 } // namespace lathe::kernels::neon

@@ -35,7 +35,7 @@ struct Codes32 {
 inline Codes32 unpack_nibbles(const uint8_t* qs) {
   const uint8x16_t packed = vld1q_u8(qs);
   return {vreinterpretq_s8_u8(vandq_u8(packed, vdupq_n_u8(0x0F))), // lo[j] = qs[j] & 15
-          vreinterpretq_s8_u8(vshrq_n_u8(packed, 4))};              // hi[j] = qs[j] >> 4
+          vreinterpretq_s8_u8(vshrq_n_u8(packed, 4))};             // hi[j] = qs[j] >> 4
 }
 
 // 16 bits spread over 16 bytes: byte j = 0x10 if bit j of `bits` is set, else 0.
@@ -43,7 +43,8 @@ inline Codes32 unpack_nibbles(const uint8_t* qs) {
 inline uint8x16_t bits_to_0x10(uint32_t bits) {
   static constexpr uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
   // bytes[0:8] = bits & 0xFF, bytes[8:16] = (bits >> 8) & 0xFF
-  const uint8x16_t bytes = vcombine_u8(vdup_n_u8(static_cast<uint8_t>(bits)), vdup_n_u8(static_cast<uint8_t>(bits >> 8)));
+  const uint8x16_t bytes =
+      vcombine_u8(vdup_n_u8(static_cast<uint8_t>(bits)), vdup_n_u8(static_cast<uint8_t>(bits >> 8)));
   // set[j] = 0xFF where bytes[j] & kBit[j], then keep 0x10 of it
   return vandq_u8(vtstq_u8(bytes, vld1q_u8(kBit)), vdupq_n_u8(0x10));
 }

@@ -95,7 +95,8 @@ void quantize_row_q8_k(const float* __restrict x, void* __restrict y, int64_t n)
     // (amax is the magnitude of some element, so the scans stop in the block.)
     int first = 0;
     // lanes where |x| == amax are all ones; umaxv is nonzero if any lane is
-    while (first < kQKK - 4 && vmaxvq_u32(vceqq_f32(vabsq_f32(vld1q_f32(x + first)), vdupq_n_f32(amax))) == 0) {
+    while (first < kQKK - 4 &&
+           vmaxvq_u32(vceqq_f32(vabsq_f32(vld1q_f32(x + first)), vdupq_n_f32(amax))) == 0) {
       first += 4;
     }
     while (first < kQKK - 1 && x[first] != amax && x[first] != -amax) ++first;

@@ -155,7 +155,7 @@ float vec_dot_q6_k_q8_k(const void* __restrict w, const void* __restrict x, int6
     int32x4_t acc = zero;
     for (int h = 0; h < 2; ++h) {
       const uint8_t* ql = wk.ql + 64 * h;
-      const uint8x16_t qh0 = vld1q_u8(wk.qh + 32 * h); // i = 0..15
+      const uint8x16_t qh0 = vld1q_u8(wk.qh + 32 * h);      // i = 0..15
       const uint8x16_t qh1 = vld1q_u8(wk.qh + 32 * h + 16); // i = 16..31
       const uint8x16_t ql0 = vld1q_u8(ql);
       const uint8x16_t ql1 = vld1q_u8(ql + 16);
