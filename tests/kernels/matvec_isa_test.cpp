@@ -113,7 +113,7 @@ TEST_P(LinearIsaTest, MatmulMatchesScalar) {
   constexpr int64_t kStride = kRows + 3; // y_stride > rows: the gaps must stay untouched
   const std::vector<int64_t> sizes = sizes_for(type);
   for (const int64_t n : {sizes.front(), sizes[sizes.size() / 2], sizes.back()}) {
-    for (const int64_t tokens : {1, 2, 3, 5}) {
+    for (const int64_t tokens : {1, 2, 3, 4, 5, 9}) { // tiles of four and their remainders
       const std::vector<uint8_t> w = random_weights(rng, type, kRows, n);
       const std::vector<uint8_t> xq =
           activation_rows(k->activation, random_floats(rng, n * tokens), n, tokens);

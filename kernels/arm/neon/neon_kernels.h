@@ -34,6 +34,18 @@ float vec_dot_q4_k_q8_k(const void* __restrict w, const void* __restrict x, int6
 float vec_dot_q5_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n);
 float vec_dot_q6_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n);
 
+// One weight row against four activation rows x[0..4): out[t] = row . x[t],
+// each weight block unpacked once for the four. Per token, the same float
+// operations as the one-row function above, so the results are identical.
+void vec_dot_q4_0_q8_0_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q4_1_q8_1_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q5_0_q8_0_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q5_1_q8_1_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q8_0_q8_0_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q4_k_q8_k_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q5_k_q8_k_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+void vec_dot_q6_k_q8_k_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out);
+
 // --- matvec.cpp: MatvecFn and MatmulFn for each format above ---
 void matvec_f32_f32(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                     int64_t row_begin, int64_t row_end);

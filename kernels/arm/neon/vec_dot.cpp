@@ -7,6 +7,8 @@
 // dw * dx. Two blocks per iteration feed two independent accumulators; the
 // four lanes of both are summed once at the end of the row. The formats with
 // a minimum (Q4_1, Q5_1) add mw * sx per block, in a separate float sum.
+// The _1x4 variants (for matmul) dot one weight row with four activation
+// rows, unpacking each weight block once for the four.
 // The integer arithmetic is the scalar reference's; only the order of the
 // float additions differs.
 //
@@ -17,6 +19,7 @@
 #include <arm_neon.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/arm/neon/neon_helpers.h"
 #include "kernels/arm/neon/neon_kernels.h"
@@ -60,53 +63,65 @@ inline Codes32 codes(const BlockQ8_0& b) { return {vld1q_s8(b.qs), vld1q_s8(b.qs
 
 // --- the row loop, shared by the five formats -----------------------------
 
-// Formats without a minimum: sum_b (dw * dx) * isum_b.
-template <class WBlock>
-float vec_dot_symmetric(const void* __restrict w, const void* __restrict x, int64_t n) {
-  const auto* wb = static_cast<const WBlock*>(w);
-  const auto* xb = static_cast<const BlockQ8_0*>(x);
-  const int64_t nb = n / kQK;
-  float32x4_t acc0 = vdupq_n_f32(0.0f);
-  float32x4_t acc1 = vdupq_n_f32(0.0f);
+// out[t] = weight row . activation row t for kTokens activation rows: each
+// weight block is unpacked once and dotted with every token's block. Per
+// token, sum_b (dw * dx) * isum_b (+ mw * sx for Q8_1, in a separate sum);
+// even and odd blocks feed two accumulators. The float operations of a token
+// do not depend on kTokens, so matmul and matvec agree bit for bit.
+template <class WBlock, class XBlock, int kTokens>
+void dot_rows(const WBlock* __restrict wb, const XBlock* const* xs, int64_t nb, float* out) {
+  constexpr bool kMin = std::is_same_v<XBlock, BlockQ8_1>;
+  float32x4_t acc0[kTokens];
+  float32x4_t acc1[kTokens];
+  float min_sum[kTokens];
+  for (int t = 0; t < kTokens; ++t) {
+    acc0[t] = vdupq_n_f32(0.0f);
+    acc1[t] = vdupq_n_f32(0.0f);
+    min_sum[t] = 0.0f;
+  }
   int64_t b = 0;
   for (; b + 1 < nb; b += 2) {
-    const int32x4_t i0 = dot32(codes(wb[b]), xb[b].qs);
-    const int32x4_t i1 = dot32(codes(wb[b + 1]), xb[b + 1].qs);
-    // acc += float(isum lanes) * (dw * dx)
-    acc0 = vfmaq_n_f32(acc0, vcvtq_f32_s32(i0), half_to_float(wb[b].d) * half_to_float(xb[b].d));
-    acc1 = vfmaq_n_f32(acc1, vcvtq_f32_s32(i1), half_to_float(wb[b + 1].d) * half_to_float(xb[b + 1].d));
+    const Codes32 c0 = codes(wb[b]);
+    const Codes32 c1 = codes(wb[b + 1]);
+    const float d0 = half_to_float(wb[b].d);
+    const float d1 = half_to_float(wb[b + 1].d);
+    for (int t = 0; t < kTokens; ++t) {
+      const XBlock& x0 = xs[t][b];
+      const XBlock& x1 = xs[t][b + 1];
+      // acc += float(isum lanes) * (dw * dx)
+      acc0[t] = vfmaq_n_f32(acc0[t], vcvtq_f32_s32(dot32(c0, x0.qs)), d0 * half_to_float(x0.d));
+      acc1[t] = vfmaq_n_f32(acc1[t], vcvtq_f32_s32(dot32(c1, x1.qs)), d1 * half_to_float(x1.d));
+      if constexpr (kMin) {
+        min_sum[t] +=
+            half_to_float(wb[b].m) * half_to_float(x0.s) + half_to_float(wb[b + 1].m) * half_to_float(x1.s);
+      }
+    }
   }
   if (b < nb) { // an odd block count: the same block step once more
-    const int32x4_t i0 = dot32(codes(wb[b]), xb[b].qs);
-    acc0 = vfmaq_n_f32(acc0, vcvtq_f32_s32(i0), half_to_float(wb[b].d) * half_to_float(xb[b].d));
+    const Codes32 c0 = codes(wb[b]);
+    const float d0 = half_to_float(wb[b].d);
+    for (int t = 0; t < kTokens; ++t) {
+      const XBlock& x0 = xs[t][b];
+      acc0[t] = vfmaq_n_f32(acc0[t], vcvtq_f32_s32(dot32(c0, x0.qs)), d0 * half_to_float(x0.d));
+      if constexpr (kMin) min_sum[t] += half_to_float(wb[b].m) * half_to_float(x0.s);
+    }
   }
-  return vaddvq_f32(vaddq_f32(acc0, acc1));
+  for (int t = 0; t < kTokens; ++t) out[t] = vaddvq_f32(vaddq_f32(acc0[t], acc1[t])) + min_sum[t];
 }
 
-// Formats with a minimum: sum_b (dw * dx) * isum_b + mw * sx.
-template <class WBlock>
-float vec_dot_with_min(const void* __restrict w, const void* __restrict x, int64_t n) {
-  const auto* wb = static_cast<const WBlock*>(w);
-  const auto* xb = static_cast<const BlockQ8_1*>(x);
-  const int64_t nb = n / kQK;
-  float32x4_t acc0 = vdupq_n_f32(0.0f);
-  float32x4_t acc1 = vdupq_n_f32(0.0f);
-  float min_sum = 0.0f;
-  int64_t b = 0;
-  for (; b + 1 < nb; b += 2) {
-    const int32x4_t i0 = dot32(codes(wb[b]), xb[b].qs);
-    const int32x4_t i1 = dot32(codes(wb[b + 1]), xb[b + 1].qs);
-    acc0 = vfmaq_n_f32(acc0, vcvtq_f32_s32(i0), half_to_float(wb[b].d) * half_to_float(xb[b].d));
-    acc1 = vfmaq_n_f32(acc1, vcvtq_f32_s32(i1), half_to_float(wb[b + 1].d) * half_to_float(xb[b + 1].d));
-    min_sum += half_to_float(wb[b].m) * half_to_float(xb[b].s) +
-               half_to_float(wb[b + 1].m) * half_to_float(xb[b + 1].s);
-  }
-  if (b < nb) {
-    const int32x4_t i0 = dot32(codes(wb[b]), xb[b].qs);
-    acc0 = vfmaq_n_f32(acc0, vcvtq_f32_s32(i0), half_to_float(wb[b].d) * half_to_float(xb[b].d));
-    min_sum += half_to_float(wb[b].m) * half_to_float(xb[b].s);
-  }
-  return vaddvq_f32(vaddq_f32(acc0, acc1)) + min_sum;
+template <class WBlock, class XBlock>
+float vec_dot_1(const void* __restrict w, const void* __restrict x, int64_t n) {
+  const auto* xb = static_cast<const XBlock*>(x);
+  float out;
+  dot_rows<WBlock, XBlock, 1>(static_cast<const WBlock*>(w), &xb, n / kQK, &out);
+  return out;
+}
+
+template <class WBlock, class XBlock>
+void vec_dot_4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  const XBlock* xb[4];
+  for (int t = 0; t < 4; ++t) xb[t] = static_cast<const XBlock*>(x[t]);
+  dot_rows<WBlock, XBlock, 4>(static_cast<const WBlock*>(w), xb, n / kQK, out);
 }
 
 // --- float weights ----------------------------------------------------------
@@ -158,23 +173,35 @@ float vec_dot_bf16_f32(const void* __restrict w, const void* __restrict x, int64
 }
 
 float vec_dot_q4_0_q8_0(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_symmetric<BlockQ4_0>(w, x, n);
+  return vec_dot_1<BlockQ4_0, BlockQ8_0>(w, x, n);
 }
-
 float vec_dot_q4_1_q8_1(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_with_min<BlockQ4_1>(w, x, n);
+  return vec_dot_1<BlockQ4_1, BlockQ8_1>(w, x, n);
 }
-
 float vec_dot_q5_0_q8_0(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_symmetric<BlockQ5_0>(w, x, n);
+  return vec_dot_1<BlockQ5_0, BlockQ8_0>(w, x, n);
 }
-
 float vec_dot_q5_1_q8_1(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_with_min<BlockQ5_1>(w, x, n);
+  return vec_dot_1<BlockQ5_1, BlockQ8_1>(w, x, n);
+}
+float vec_dot_q8_0_q8_0(const void* __restrict w, const void* __restrict x, int64_t n) {
+  return vec_dot_1<BlockQ8_0, BlockQ8_0>(w, x, n);
 }
 
-float vec_dot_q8_0_q8_0(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_symmetric<BlockQ8_0>(w, x, n);
+void vec_dot_q4_0_q8_0_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ4_0, BlockQ8_0>(w, x, n, out);
+}
+void vec_dot_q4_1_q8_1_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ4_1, BlockQ8_1>(w, x, n, out);
+}
+void vec_dot_q5_0_q8_0_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ5_0, BlockQ8_0>(w, x, n, out);
+}
+void vec_dot_q5_1_q8_1_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ5_1, BlockQ8_1>(w, x, n, out);
+}
+void vec_dot_q8_0_q8_0_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ8_0, BlockQ8_0>(w, x, n, out);
 }
 
 } // namespace lathe::kernels::neon

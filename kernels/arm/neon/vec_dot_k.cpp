@@ -16,7 +16,8 @@
 // are multiplied by their integer scales in int32 lanes (vmlaq), so a
 // super-block costs one horizontal add; the Q4_K/Q5_K minimum term uses the
 // activation's precomputed 16-element sums (bsums). Super-blocks meet their
-// float scales and are summed in float, as in the scalar reference.
+// float scales and are summed in float, as in the scalar reference. The _1x4
+// variants (for matmul) unpack each super-block once for four activation rows.
 
 #include <arm_neon.h>
 
@@ -80,16 +81,15 @@ inline ChunkCodes add_fifth_bit(ChunkCodes q, uint8x16_t qh0, uint8x16_t qh1) {
   return q;
 }
 
-// Q4_K (kFifthBit false) and Q5_K: per super-block
-//   d * dx * sum_s scale[s] * (codes_s . x_s) - dmin * dx * sum_s min[s] * bsum_s
-template <class Block, bool kFifthBit>
-float vec_dot_k_scale_min(const void* __restrict w, const void* __restrict x, int64_t n) {
-  const auto* wb = static_cast<const Block*>(w);
-  const auto* xb = static_cast<const BlockQ8_K*>(x);
-  float sum = 0.0f;
-  for (int64_t b = 0; b < n / kQKK; ++b) {
+// Q4_K (kFifthBit false) and Q5_K, one weight row against kTokens activation
+// rows (each super-block unpacked once for all of them); per token and
+// super-block: d * dx * sum_s scale[s] * (codes_s . x_s) - dmin * dx * sum_s min[s] * bsum_s.
+template <class Block, bool kFifthBit, int kTokens>
+void dot_rows_k_scale_min(const Block* __restrict wb, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  float sum[kTokens];
+  for (int t = 0; t < kTokens; ++t) sum[t] = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
     const Block& wk = wb[b];
-    const BlockQ8_K& xk = xb[b];
     int scale[8];
     int min[8];
     k_scale_min(wk.scales, scale, min);
@@ -100,7 +100,8 @@ float vec_dot_k_scale_min(const void* __restrict w, const void* __restrict x, in
       qh0 = vld1q_u8(wk.qh);
       qh1 = vld1q_u8(wk.qh + 16);
     }
-    int32x4_t acc = vdupq_n_s32(0);
+    int32x4_t acc[kTokens];
+    for (int t = 0; t < kTokens; ++t) acc[t] = vdupq_n_s32(0);
     for (int c = 0; c < 4; ++c) {
       ChunkCodes q = q4_k_chunk(wk.qs + 32 * c);
       if constexpr (kFifthBit) {
@@ -108,16 +109,23 @@ float vec_dot_k_scale_min(const void* __restrict w, const void* __restrict x, in
         qh0 = vshrq_n_u8(qh0, 2); // the next chunk's two bits to the bottom
         qh1 = vshrq_n_u8(qh1, 2);
       }
-      // acc[i] += scale * (lane i of the sub-block's sdot sums)
-      acc = vmlaq_n_s32(acc, dot32(q.low, xk.qs + 64 * c), scale[2 * c]);
-      acc = vmlaq_n_s32(acc, dot32(q.high, xk.qs + 64 * c + 32), scale[2 * c + 1]);
+      for (int t = 0; t < kTokens; ++t) {
+        const int8_t* xq = xs[t][b].qs + 64 * c;
+        // acc[i] += scale * (lane i of the sub-block's sdot sums)
+        acc[t] = vmlaq_n_s32(acc[t], dot32(q.low, xq), scale[2 * c]);
+        acc[t] = vmlaq_n_s32(acc[t], dot32(q.high, xq + 32), scale[2 * c + 1]);
+      }
     }
-    const int32_t isum = vaddvq_s32(acc);
-    const int32_t msum = min_sum_k(min, xk.bsums);
-    sum += half_to_float(wk.d) * xk.d * static_cast<float>(isum) -
-           half_to_float(wk.dmin) * xk.d * static_cast<float>(msum);
+    const float d = half_to_float(wk.d);
+    const float dmin = half_to_float(wk.dmin);
+    for (int t = 0; t < kTokens; ++t) {
+      const BlockQ8_K& xk = xs[t][b];
+      const int32_t isum = vaddvq_s32(acc[t]);
+      const int32_t msum = min_sum_k(min, xk.bsums);
+      sum[t] += d * xk.d * static_cast<float>(isum) - dmin * xk.d * static_cast<float>(msum);
+    }
   }
-  return sum;
+  for (int t = 0; t < kTokens; ++t) out[t] = sum[t];
 }
 
 // Four 16-element group sums, one per lane: lane g = sum of the four lanes of d[g].
@@ -126,33 +134,25 @@ inline int32x4_t reduce4(int32x4_t d0, int32x4_t d1, int32x4_t d2, int32x4_t d3)
   return vpaddq_s32(vpaddq_s32(d0, d1), vpaddq_s32(d2, d3));
 }
 
-} // namespace
-
-float vec_dot_q4_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_k_scale_min<BlockQ4_K, false>(w, x, n);
-}
-
-float vec_dot_q5_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n) {
-  return vec_dot_k_scale_min<BlockQ5_K, true>(w, x, n);
-}
-
-float vec_dot_q6_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n) {
-  const auto* wb = static_cast<const BlockQ6_K*>(w);
-  const auto* xb = static_cast<const BlockQ8_K*>(x);
+// Q6_K, one weight row against kTokens activation rows; per token and
+// super-block: d * dx * sum_g scale[g] * (codes_g . x_g) over 16 groups of 16.
+template <int kTokens>
+void dot_rows_q6_k(const BlockQ6_K* __restrict wb, const BlockQ8_K* const* xs, int64_t nb, float* out) {
   const uint8x16_t m4 = vdupq_n_u8(0x0F);
   const uint8x16_t m2 = vdupq_n_u8(0x30); // the two high bits, in place at bits 4..5
   const int8x16_t offset = vdupq_n_s8(32);
   const int32x4_t zero = vdupq_n_s32(0);
-  float sum = 0.0f;
-  for (int64_t b = 0; b < n / kQKK; ++b) {
+  float sum[kTokens];
+  for (int t = 0; t < kTokens; ++t) sum[t] = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
     const BlockQ6_K& wk = wb[b];
-    const BlockQ8_K& xk = xb[b];
     // all sixteen scales widened to int32, four per vector
     const int16x8_t s16_lo = vmovl_s8(vld1_s8(wk.scales));
     const int16x8_t s16_hi = vmovl_s8(vld1_s8(wk.scales + 8));
     const int32x4_t scales[4] = {vmovl_s16(vget_low_s16(s16_lo)), vmovl_s16(vget_high_s16(s16_lo)),
                                  vmovl_s16(vget_low_s16(s16_hi)), vmovl_s16(vget_high_s16(s16_hi))};
-    int32x4_t acc = zero;
+    int32x4_t acc[kTokens];
+    for (int t = 0; t < kTokens; ++t) acc[t] = zero;
     for (int h = 0; h < 2; ++h) {
       const uint8_t* ql = wk.ql + 64 * h;
       const uint8x16_t qh0 = vld1q_u8(wk.qh + 32 * h);      // i = 0..15
@@ -174,19 +174,59 @@ float vec_dot_q6_k_q8_k(const void* __restrict w, const void* __restrict x, int6
           vorrq_u8(vshrq_n_u8(ql2, 4), vandq_u8(vshrq_n_u8(qh0, 2), m2)),
           vorrq_u8(vshrq_n_u8(ql3, 4), vandq_u8(vshrq_n_u8(qh1, 2), m2)),
       };
-      const int8_t* xq = xk.qs + 128 * h;
-      int32x4_t d[8];
-      for (int g = 0; g < 8; ++g) {
-        // codes - 32, in -32..31; sdot with the group's 16 activation codes
-        d[g] = vdotq_s32(zero, vsubq_s8(vreinterpretq_s8_u8(u[g]), offset), vld1q_s8(xq + 16 * g));
+      int8x16_t q[8];
+      for (int g = 0; g < 8; ++g) q[g] = vsubq_s8(vreinterpretq_s8_u8(u[g]), offset); // codes - 32: -32..31
+      for (int t = 0; t < kTokens; ++t) {
+        const int8_t* xq = xs[t][b].qs + 128 * h;
+        int32x4_t d[8];
+        for (int g = 0; g < 8; ++g) d[g] = vdotq_s32(zero, q[g], vld1q_s8(xq + 16 * g)); // group g's sdot
+        // acc[g] += scale of group g * its sum, four groups at a time
+        acc[t] = vmlaq_s32(acc[t], reduce4(d[0], d[1], d[2], d[3]), scales[2 * h]);
+        acc[t] = vmlaq_s32(acc[t], reduce4(d[4], d[5], d[6], d[7]), scales[2 * h + 1]);
       }
-      // acc[g] += scale of group g * its sum, four groups at a time
-      acc = vmlaq_s32(acc, reduce4(d[0], d[1], d[2], d[3]), scales[2 * h]);
-      acc = vmlaq_s32(acc, reduce4(d[4], d[5], d[6], d[7]), scales[2 * h + 1]);
     }
-    sum += half_to_float(wk.d) * xk.d * static_cast<float>(vaddvq_s32(acc));
+    const float d = half_to_float(wk.d);
+    for (int t = 0; t < kTokens; ++t) sum[t] += d * xs[t][b].d * static_cast<float>(vaddvq_s32(acc[t]));
   }
-  return sum;
+  for (int t = 0; t < kTokens; ++t) out[t] = sum[t];
+}
+
+// A row dot product (one token) and its four-token variant from a dot_rows template.
+template <class Block, void (*Rows1)(const Block* __restrict, const BlockQ8_K* const*, int64_t, float*)>
+float vec_dot_1(const void* __restrict w, const void* __restrict x, int64_t n) {
+  const auto* xb = static_cast<const BlockQ8_K*>(x);
+  float out;
+  Rows1(static_cast<const Block*>(w), &xb, n / kQKK, &out);
+  return out;
+}
+
+template <class Block, void (*Rows4)(const Block* __restrict, const BlockQ8_K* const*, int64_t, float*)>
+void vec_dot_4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  const BlockQ8_K* xb[4];
+  for (int t = 0; t < 4; ++t) xb[t] = static_cast<const BlockQ8_K*>(x[t]);
+  Rows4(static_cast<const Block*>(w), xb, n / kQKK, out);
+}
+
+} // namespace
+
+float vec_dot_q4_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n) {
+  return vec_dot_1<BlockQ4_K, dot_rows_k_scale_min<BlockQ4_K, false, 1>>(w, x, n);
+}
+float vec_dot_q5_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n) {
+  return vec_dot_1<BlockQ5_K, dot_rows_k_scale_min<BlockQ5_K, true, 1>>(w, x, n);
+}
+float vec_dot_q6_k_q8_k(const void* __restrict w, const void* __restrict x, int64_t n) {
+  return vec_dot_1<BlockQ6_K, dot_rows_q6_k<1>>(w, x, n);
+}
+
+void vec_dot_q4_k_q8_k_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ4_K, dot_rows_k_scale_min<BlockQ4_K, false, 4>>(w, x, n, out);
+}
+void vec_dot_q5_k_q8_k_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ5_K, dot_rows_k_scale_min<BlockQ5_K, true, 4>>(w, x, n, out);
+}
+void vec_dot_q6_k_q8_k_1x4(const void* __restrict w, const void* const* x, int64_t n, float* out) {
+  vec_dot_4<BlockQ6_K, dot_rows_q6_k<4>>(w, x, n, out);
 }
 
 } // namespace lathe::kernels::neon
