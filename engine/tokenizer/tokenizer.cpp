@@ -59,7 +59,8 @@ std::vector<int32_t> Tokenizer::encode(std::string_view input, bool parse_specia
     if (s.invalid_utf8 == InvalidUtf8::kError) {
       throw TokenizerError(
           fmt::format("text is not valid UTF-8: byte 0x{:02X} at offset {} does not start a "
-                      "well-formed character (replacement with U+FFFD can be asked for)",
+                      "well-formed character (ask for replacement with U+FFFD: InvalidUtf8::kReplace, or "
+                      "--replace-invalid-utf8)",
                       static_cast<unsigned char>(input[*bad]), *bad));
     }
     replaced = utf8::replace_invalid(input);

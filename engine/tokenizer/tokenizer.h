@@ -93,7 +93,7 @@ class Tokenizer {
   int32_t n_merges() const;
   int32_t bos_id() const; // -1 when absent
   int32_t eos_id() const; // -1 when absent
-  int32_t eot_id() const; // -1 when absent
+  int32_t eot_id() const; // end of turn (<|im_end|>, <|eot_id|>, ...); -1 when absent
   bool add_bos() const;
   bool add_eos() const;
   const std::string& pre_tokenizer() const; // canonical name

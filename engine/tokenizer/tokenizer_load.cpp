@@ -81,15 +81,16 @@ uint8_t attr_of(TokenType type) {
   }
 }
 
-// The lowest id whose text is one of `texts`, or -1. (llama.cpp takes the
-// first it meets in hash order; vocabularies hold at most one of each.)
+// The id of the first of `texts` present in the vocabulary, or -1. llama.cpp
+// takes the first it meets in hash-table order, which is unspecified (it
+// picks <|im_end|> for Qwen2.5 but <|endoftext|> for SmolLM2); list order
+// prefers the end-of-turn token. Either way both end generation.
 template <size_t N>
 int32_t find_by_text(const TokenLookup& lookup, const std::array<std::string_view, N>& texts) {
-  int32_t best = -1;
   for (std::string_view t : texts) {
-    if (auto it = lookup.find(t); it != lookup.end() && (best < 0 || it->second < best)) best = it->second;
+    if (auto it = lookup.find(t); it != lookup.end()) return it->second;
   }
-  return best;
+  return -1;
 }
 
 std::string bytes_of(const Tokenizer::State& s, int32_t id) {
@@ -267,7 +268,8 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file, const TokenizerOption
     if (file.has("tokenizer.ggml.add_bos_token")) v.add_bos = file.get<bool>("tokenizer.ggml.add_bos_token");
     if (file.has("tokenizer.ggml.add_eos_token")) v.add_eos = file.get<bool>("tokenizer.ggml.add_eos_token");
     return from_vocab(std::move(v), options);
-  } catch (const std::runtime_error& e) {
+  } catch (const TokenizerError& e) {
+    // gguf::GgufError already names the file; these do not.
     throw TokenizerError(fmt::format("{}: {}", where, e.what()));
   }
 }

@@ -129,6 +129,9 @@ TEST_P(TokenizerGoldenTest, VocabularyFacts) {
   const std::vector<int32_t> eog(tok().end_of_generation_ids().begin(), tok().end_of_generation_ids().end());
   EXPECT_EQ(eog, ids_of(g["eog_ids"]));
   for (int32_t id : eog) EXPECT_TRUE(tok().is_end_of_generation(id)) << id;
+  // The end-of-turn token of a ChatML model (llama.cpp's pick among several
+  // candidates depends on hash order, so it is not compared).
+  EXPECT_EQ(tok().piece(tok().eot_id()), "<|im_end|>");
   EXPECT_FALSE(tok().is_end_of_generation(-1));
   EXPECT_FALSE(tok().is_end_of_generation(tok().vocab_size()));
 }
