@@ -14,5 +14,6 @@ struct Command {
 
 Command add_info_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
+Command add_config_command(CLI::App& app);
 
 } // namespace lathe::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   const std::vector<lathe::cli::Command> commands = {
       lathe::cli::add_info_command(app),
       lathe::cli::add_tokenize_command(app),
+      lathe::cli::add_config_command(app),
   };
 
   try {
