@@ -3,8 +3,9 @@
 namespace lathe::cli {
 
 void add_config_options(CLI::App& cmd, ConfigOptions& options) {
-  cmd.add_option("--config", options.file,
-                 "YAML configuration to use instead of configs/engine.yaml (keys it omits take their defaults)");
+  cmd.add_option(
+      "--config", options.file,
+      "YAML configuration to use instead of configs/engine.yaml (keys it omits take their defaults)");
   cmd.add_option("--set", options.overrides,
                  "Override one knob, e.g. --set threads.count=4 (repeatable; wins over the file)")
       ->expected(1)

@@ -57,10 +57,11 @@ std::optional<KnobValue> parse_node(const Knob& knob, const YAML::Node& node, st
   if (node.IsNull() && knob.type == KnobType::kString) return KnobValue{std::string()};
   if (!node.IsScalar()) {
     if (node.IsNull()) return fail("has no value");
-    return fail(fmt::format("expected {}, got {}", knob.type == KnobType::kBool ? "true or false"
-                                                   : knob.type == KnobType::kInt ? "an integer"
-                                                   : knob.type == KnobType::kFloat ? "a number"
-                                                                                  : "a single value",
+    return fail(fmt::format("expected {}, got {}",
+                            knob.type == KnobType::kBool    ? "true or false"
+                            : knob.type == KnobType::kInt   ? "an integer"
+                            : knob.type == KnobType::kFloat ? "a number"
+                                                            : "a single value",
                             node_kind(node)));
   }
   const std::string& text = node.Scalar();
@@ -69,7 +70,8 @@ std::optional<KnobValue> parse_node(const Knob& knob, const YAML::Node& node, st
     case KnobType::kBool:
       if (!quoted && (text == "true" || text == "True" || text == "TRUE")) return KnobValue{true};
       if (!quoted && (text == "false" || text == "False" || text == "FALSE")) return KnobValue{false};
-      return fail(fmt::format("expected true or false, got {}", quoted ? "the string \"" + text + "\"" : text));
+      return fail(
+          fmt::format("expected true or false, got {}", quoted ? "the string \"" + text + "\"" : text));
     case KnobType::kInt: {
       if (quoted) return fail(fmt::format("expected an integer, got the string \"{}\"", text));
       const std::string_view digits = text.starts_with('+') ? std::string_view(text).substr(1) : text;
@@ -97,7 +99,8 @@ std::optional<KnobValue> parse_node(const Knob& knob, const YAML::Node& node, st
       return KnobValue{v};
     }
     case KnobType::kEnum:
-    case KnobType::kString: return KnobValue{text};
+    case KnobType::kString:
+      return KnobValue{text};
   }
   return std::nullopt;
 }
@@ -108,7 +111,8 @@ const std::vector<KnobValue>& default_values() {
     std::vector<KnobValue> out;
     for (const Knob& knob : knobs()) {
       std::string problem;
-      const std::optional<KnobValue> v = parse_node(knob, YAML::Load(std::string(knob.default_yaml)), &problem);
+      const std::optional<KnobValue> v =
+          parse_node(knob, YAML::Load(std::string(knob.default_yaml)), &problem);
       if (v && problem.empty()) problem = check_knob_value(knob, *v);
       if (!problem.empty()) {
         throw std::logic_error(fmt::format("the declared default of {} is invalid: {}", knob.name, problem));
@@ -284,8 +288,9 @@ class Loader {
         const std::string name = section + "." + key.Scalar();
         const Knob* knob = find_knob(name);
         if (!knob) {
-          problems_.add(key_where, name,
-                        fmt::format("unknown key (keys of {}: {}){}", section, keys_of(section), suggest_knob(name)));
+          problems_.add(
+              key_where, name,
+              fmt::format("unknown key (keys of {}: {}){}", section, keys_of(section), suggest_knob(name)));
           continue;
         }
         if (const std::string* first = first_seen(name)) {
@@ -317,8 +322,9 @@ class Loader {
     try {
       value = YAML::Load(arg.substr(eq + 1));
     } catch (const YAML::ParserException& e) {
-      problems_.add(where, name,
-                    fmt::format("invalid YAML value: {} (allowed: {})", printable(e.msg), allowed_text(*knob)));
+      problems_.add(
+          where, name,
+          fmt::format("invalid YAML value: {} (allowed: {})", printable(e.msg), allowed_text(*knob)));
       return;
     }
     apply(*knob, value, {Origin::kOverride, where, n_overrides_++});
@@ -332,7 +338,8 @@ class Loader {
     const int64_t window = c.kv_cache.max_tokens;
     const int64_t chunk = c.prefill.chunk_size;
     if (context > 0 && window > context) {
-      combination("kv_cache.max_tokens", "context.length", "a rotating window cannot be longer than the context",
+      combination("kv_cache.max_tokens", "context.length",
+                  "a rotating window cannot be longer than the context",
                   "kv_cache.max_tokens <= context.length, or either of them 0");
     }
     if (context > 0 && chunk > context) {
@@ -454,8 +461,9 @@ std::filesystem::path default_config_path() {
   }
   std::vector<std::string> names;
   for (const fs::path& path : searched) names.push_back(path.string());
-  throw ConfigError(fmt::format("no configuration found: set LATHE_CONFIG or pass --config FILE (looked for {})",
-                                names.empty() ? "nothing" : fmt::format("{}", fmt::join(names, ", "))));
+  throw ConfigError(
+      fmt::format("no configuration found: set LATHE_CONFIG or pass --config FILE (looked for {})",
+                  names.empty() ? "nothing" : fmt::format("{}", fmt::join(names, ", "))));
 }
 
 } // namespace lathe

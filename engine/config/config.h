@@ -63,8 +63,8 @@ constexpr std::string_view enum_name(E value) {
 
 struct RuntimeConfig {
   struct Threads {
-    int count;     // worker threads; 0 = all cores
-    bool pin;      // pin each worker to one core
+    int count; // worker threads; 0 = all cores
+    bool pin;  // pin each worker to one core
     bool operator==(const Threads&) const = default;
   };
   struct KvCache {
@@ -77,10 +77,10 @@ struct RuntimeConfig {
     bool operator==(const PromptCache&) const = default;
   };
   struct Sampling {
-    double temperature;  // >= 0; 0 = greedy
-    int32_t top_k;       // 0 = off
-    double top_p;        // (0, 1]; 1 = off
-    double min_p;        // [0, 1); 0 = off
+    double temperature;    // >= 0; 0 = greedy
+    int32_t top_k;         // 0 = off
+    double top_p;          // (0, 1]; 1 = off
+    double min_p;          // [0, 1); 0 = off
     double repeat_penalty; // > 0; 1 = off
     int32_t repeat_last_n; // 0 = off
     int64_t seed;          // -1 = a random seed per run

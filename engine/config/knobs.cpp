@@ -52,34 +52,59 @@ void set_field(RuntimeConfig& config, const KnobValue& value) {
 
 template <auto Section, auto Field>
 Knob bool_knob(std::string_view name, std::string_view def, std::string_view help) {
-  return {.name = name, .type = KnobType::kBool, .default_yaml = def, .help = help,
-          .get = get_field<Section, Field>, .set = set_field<Section, Field>};
+  return {.name = name,
+          .type = KnobType::kBool,
+          .default_yaml = def,
+          .help = help,
+          .get = get_field<Section, Field>,
+          .set = set_field<Section, Field>};
 }
 
 template <auto Section, auto Field>
 Knob int_knob(std::string_view name, std::string_view def, IntRange range, std::string_view help) {
-  return {.name = name, .type = KnobType::kInt, .default_yaml = def, .help = help, .ints = range,
-          .get = get_field<Section, Field>, .set = set_field<Section, Field>};
+  return {.name = name,
+          .type = KnobType::kInt,
+          .default_yaml = def,
+          .help = help,
+          .ints = range,
+          .get = get_field<Section, Field>,
+          .set = set_field<Section, Field>};
 }
 
 template <auto Section, auto Field>
 Knob float_knob(std::string_view name, std::string_view def, FloatRange range, std::string_view help) {
-  return {.name = name, .type = KnobType::kFloat, .default_yaml = def, .help = help, .floats = range,
-          .get = get_field<Section, Field>, .set = set_field<Section, Field>};
+  return {.name = name,
+          .type = KnobType::kFloat,
+          .default_yaml = def,
+          .help = help,
+          .floats = range,
+          .get = get_field<Section, Field>,
+          .set = set_field<Section, Field>};
 }
 
 template <auto Section, auto Field>
 Knob enum_knob(std::string_view name, std::string_view def, std::string_view help) {
   using E = std::remove_cvref_t<decltype(std::declval<RuntimeConfig>().*Section.*Field)>;
-  return {.name = name, .type = KnobType::kEnum, .default_yaml = def, .help = help,
-          .values = EnumNames<E>::names, .get = get_field<Section, Field>, .set = set_field<Section, Field>};
+  return {.name = name,
+          .type = KnobType::kEnum,
+          .default_yaml = def,
+          .help = help,
+          .values = EnumNames<E>::names,
+          .get = get_field<Section, Field>,
+          .set = set_field<Section, Field>};
 }
 
 template <auto Section, auto Field>
 Knob string_knob(std::string_view name, std::string_view def, std::span<const std::string_view> values,
                  std::string_view empty_means, std::string_view help) {
-  return {.name = name, .type = KnobType::kString, .default_yaml = def, .help = help, .values = values,
-          .empty_means = empty_means, .get = get_field<Section, Field>, .set = set_field<Section, Field>};
+  return {.name = name,
+          .type = KnobType::kString,
+          .default_yaml = def,
+          .help = help,
+          .values = values,
+          .empty_means = empty_means,
+          .get = get_field<Section, Field>,
+          .set = set_field<Section, Field>};
 }
 
 using C = RuntimeConfig;
@@ -135,7 +160,8 @@ const std::vector<Knob>& table() {
       int_knob<&C::prefill, &C::Prefill::chunk_size>("prefill.chunk_size", "64", {.min = 1, .max = 4096},
                                                      "Prompt tokens evaluated per forward pass."),
       enum_knob<&C::prefill, &C::Prefill::backend>(
-          "prefill.backend", "native", "Who multiplies the prefill matrices: Lathe's kernels, OpenBLAS or Eigen."),
+          "prefill.backend", "native",
+          "Who multiplies the prefill matrices: Lathe's kernels, OpenBLAS or Eigen."),
 
       enum_knob<&C::kernels, &C::Kernels::matvec_layout>(
           "kernels.matvec_layout", "plain",
@@ -196,11 +222,16 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::string_view knob_type_name(KnobType type) {
   switch (type) {
-    case KnobType::kBool: return "bool";
-    case KnobType::kInt: return "int";
-    case KnobType::kFloat: return "float";
-    case KnobType::kEnum: return "enum";
-    case KnobType::kString: return "string";
+    case KnobType::kBool:
+      return "bool";
+    case KnobType::kInt:
+      return "int";
+    case KnobType::kFloat:
+      return "float";
+    case KnobType::kEnum:
+      return "enum";
+    case KnobType::kString:
+      return "string";
   }
   return "?";
 }
@@ -216,7 +247,8 @@ const Knob* find_knob(std::string_view name) {
 
 std::string allowed_text(const Knob& knob) {
   switch (knob.type) {
-    case KnobType::kBool: return "true or false";
+    case KnobType::kBool:
+      return "true or false";
     case KnobType::kInt: {
       const IntRange& r = knob.ints;
       const std::string range = fmt::format("an integer in [{}, {}]", r.min, r.max);
@@ -224,16 +256,19 @@ std::string allowed_text(const Knob& knob) {
     }
     case KnobType::kFloat: {
       const FloatRange& r = knob.floats;
-      if (std::isinf(r.max)) return fmt::format("a number {} {}", r.min_open ? ">" : ">=", format_number(r.min));
+      if (std::isinf(r.max))
+        return fmt::format("a number {} {}", r.min_open ? ">" : ">=", format_number(r.min));
       return fmt::format("a number in {}{}, {}{}", r.min_open ? "(" : "[", format_number(r.min),
                          format_number(r.max), r.max_open ? ")" : "]");
     }
-    case KnobType::kEnum: return fmt::format("one of {}", fmt::join(knob.values, ", "));
+    case KnobType::kEnum:
+      return fmt::format("one of {}", fmt::join(knob.values, ", "));
     case KnobType::kString:
       if (!knob.values.empty()) {
         return fmt::format("\"\" ({}) or one of {}", knob.empty_means, fmt::join(knob.values, ", "));
       }
-      return fmt::format("\"\" ({}) or a name of lowercase letters, digits, '-', '_' and '.'", knob.empty_means);
+      return fmt::format("\"\" ({}) or a name of lowercase letters, digits, '-', '_' and '.'",
+                         knob.empty_means);
   }
   return {};
 }
@@ -245,7 +280,8 @@ std::string check_knob_value(const Knob& knob, const KnobValue& value) {
     return text;
   };
   switch (knob.type) {
-    case KnobType::kBool: return {};
+    case KnobType::kBool:
+      return {};
     case KnobType::kInt: {
       const int64_t v = std::get<int64_t>(value);
       const IntRange& r = knob.ints;
@@ -282,8 +318,10 @@ std::string check_knob_value(const Knob& knob, const KnobValue& value) {
 
 std::string format_knob_value(const Knob& knob, const KnobValue& value) {
   switch (knob.type) {
-    case KnobType::kBool: return std::get<bool>(value) ? "true" : "false";
-    case KnobType::kInt: return fmt::format("{}", std::get<int64_t>(value));
+    case KnobType::kBool:
+      return std::get<bool>(value) ? "true" : "false";
+    case KnobType::kInt:
+      return fmt::format("{}", std::get<int64_t>(value));
     case KnobType::kFloat: {
       // Shortest text that reads back as the same double; "1" becomes "1.0"
       // so that the YAML says float.
@@ -291,7 +329,8 @@ std::string format_knob_value(const Knob& knob, const KnobValue& value) {
       if (text.find_first_not_of("-0123456789") == std::string::npos) text += ".0";
       return text;
     }
-    case KnobType::kEnum: return std::get<std::string>(value);
+    case KnobType::kEnum:
+      return std::get<std::string>(value);
     case KnobType::kString: {
       std::string out = "\"";
       for (const char c : std::get<std::string>(value)) {
@@ -314,7 +353,8 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
   for (const std::string_view candidate : candidates) {
     const size_t d = edit_distance(word, candidate);
     size_t prefix = 0;
-    while (prefix < word.size() && prefix < candidate.size() && lower(word[prefix]) == lower(candidate[prefix])) {
+    while (prefix < word.size() && prefix < candidate.size() &&
+           lower(word[prefix]) == lower(candidate[prefix])) {
       ++prefix;
     }
     const bool close = d <= limit || (prefix >= 4 && 2 * prefix >= word.size());

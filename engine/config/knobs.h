@@ -39,7 +39,7 @@ struct FloatRange {
 };
 
 struct Knob {
-  std::string_view name;         // "section.key", as in YAML (nested) and --set (dotted)
+  std::string_view name; // "section.key", as in YAML (nested) and --set (dotted)
   KnobType type;
   std::string_view default_yaml; // the default as a YAML scalar, parsed and checked like any value
   std::string_view help;         // one line

@@ -77,7 +77,8 @@ class ConfigTest : public ::testing::Test {
     return write(std::string(knob.section()) + ":\n  " + std::string(knob.key()) + ": " + value + "\n");
   }
   static std::string value_location(const fs::path& file, const Knob& knob) {
-    return file.string() + ":2:" + std::to_string(knob.key().size() + 5) + ": " + std::string(knob.name) + ": ";
+    return file.string() + ":2:" + std::to_string(knob.key().size() + 5) + ": " + std::string(knob.name) +
+           ": ";
   }
 
   fs::path dir_;
@@ -119,7 +120,8 @@ TEST(KnobTable, EnumKnobsListTheEnumNames) {
   const Knob* kv = find_knob("kv_cache.type");
   ASSERT_NE(kv, nullptr);
   EXPECT_EQ(std::vector<std::string_view>(kv->values.begin(), kv->values.end()),
-            std::vector<std::string_view>(EnumNames<KvCacheType>::names.begin(), EnumNames<KvCacheType>::names.end()));
+            std::vector<std::string_view>(EnumNames<KvCacheType>::names.begin(),
+                                          EnumNames<KvCacheType>::names.end()));
 }
 
 TEST(KnobTable, AllowedTextStatesRangesAndSpecialValues) {
@@ -129,7 +131,8 @@ TEST(KnobTable, AllowedTextStatesRangesAndSpecialValues) {
   EXPECT_EQ(allowed_text(*find_knob("sampling.temperature")), "a number >= 0");
   EXPECT_EQ(allowed_text(*find_knob("sampling.repeat_penalty")), "a number > 0");
   EXPECT_EQ(allowed_text(*find_knob("kv_cache.type")), "one of f32, f16, q8_0, q4_0");
-  EXPECT_EQ(allowed_text(*find_knob("chat.template")), "\"\" (the model file's template) or one of chatml, llama3");
+  EXPECT_EQ(allowed_text(*find_knob("chat.template")),
+            "\"\" (the model file's template) or one of chatml, llama3");
   EXPECT_EQ(allowed_text(*find_knob("threads.pin")), "true or false");
 }
 
@@ -224,14 +227,17 @@ TEST_F(ConfigTest, EveryBoundAndEveryEnumValueIsAcceptedAndFitsItsField) {
   for (const Knob& knob : knobs()) {
     std::vector<std::string> good;
     switch (knob.type) {
-      case KnobType::kBool: good = {"true", "false", "True", "FALSE"}; break;
+      case KnobType::kBool:
+        good = {"true", "false", "True", "FALSE"};
+        break;
       case KnobType::kInt:
         good = {std::to_string(knob.ints.min), std::to_string(knob.ints.max)};
         if (knob.ints.special) good.push_back(std::to_string(*knob.ints.special));
         break;
       case KnobType::kFloat:
         if (!knob.floats.min_open) good.push_back(fmt_value(knob.floats.min));
-        if (!knob.floats.max_open && std::isfinite(knob.floats.max)) good.push_back(fmt_value(knob.floats.max));
+        if (!knob.floats.max_open && std::isfinite(knob.floats.max))
+          good.push_back(fmt_value(knob.floats.max));
         good.push_back(fmt_value(std::isfinite(knob.floats.max) ? (knob.floats.min + knob.floats.max) / 2
                                                                 : knob.floats.min + 1e6));
         break;
@@ -269,11 +275,16 @@ TEST_F(ConfigTest, EveryBoundAndEveryEnumValueIsAcceptedAndFitsItsField) {
 // Values of the wrong type for `knob`, as YAML text.
 std::vector<std::string> wrong_types(const Knob& knob) {
   switch (knob.type) {
-    case KnobType::kBool: return {"yes", "1", "\"true\"", "[true]", "{a: 1}"};
-    case KnobType::kInt: return {"1.5", "four", "\"4\"", "[1]", "{a: 1}", "0x10", "99999999999999999999999"};
-    case KnobType::kFloat: return {"abc", "\"0.5\"", ".nan", ".inf", "[0.5]", "{a: 1}", "1e999"};
-    case KnobType::kEnum: return {"nope", "[f32]", "{a: 1}", "\"\""};
-    case KnobType::kString: return {"[a]", "{a: b}"};
+    case KnobType::kBool:
+      return {"yes", "1", "\"true\"", "[true]", "{a: 1}"};
+    case KnobType::kInt:
+      return {"1.5", "four", "\"4\"", "[1]", "{a: 1}", "0x10", "99999999999999999999999"};
+    case KnobType::kFloat:
+      return {"abc", "\"0.5\"", ".nan", ".inf", "[0.5]", "{a: 1}", "1e999"};
+    case KnobType::kEnum:
+      return {"nope", "[f32]", "{a: 1}", "\"\""};
+    case KnobType::kString:
+      return {"[a]", "{a: b}"};
   }
   return {};
 }
@@ -282,7 +293,8 @@ std::vector<std::string> wrong_types(const Knob& knob) {
 std::vector<std::string> out_of_range(const Knob& knob) {
   std::vector<std::string> out;
   switch (knob.type) {
-    case KnobType::kBool: break;
+    case KnobType::kBool:
+      break;
     case KnobType::kInt: {
       const IntRange& r = knob.ints;
       int64_t below = r.min - 1;
@@ -298,8 +310,12 @@ std::vector<std::string> out_of_range(const Knob& knob) {
       if (std::isfinite(r.max)) out.push_back(r.max_open ? fmt_value(r.max) : fmt_value(r.max + 0.5));
       break;
     }
-    case KnobType::kEnum: out.push_back(std::string(knob.values[0]) + "x"); break;
-    case KnobType::kString: out.push_back(knob.values.empty() ? "\"Not A Name\"" : "nope"); break;
+    case KnobType::kEnum:
+      out.push_back(std::string(knob.values[0]) + "x");
+      break;
+    case KnobType::kString:
+      out.push_back(knob.values.empty() ? "\"Not A Name\"" : "nope");
+      break;
   }
   return out;
 }
@@ -334,9 +350,10 @@ TEST_F(ConfigTest, EveryKnobRejectsValuesOutOfRange) {
 
 TEST_F(ConfigTest, BadEnumAndTemplateNamesGetASuggestion) {
   fs::path file = write("kv_cache:\n  type: q8\n");
-  EXPECT_EQ(error_of(file), file.string() +
-                                ":2:9: kv_cache.type: \"q8\" is not allowed (allowed: one of f32, f16, q8_0, q4_0); "
-                                "did you mean q8_0?");
+  EXPECT_EQ(error_of(file),
+            file.string() +
+                ":2:9: kv_cache.type: \"q8\" is not allowed (allowed: one of f32, f16, q8_0, q4_0); "
+                "did you mean q8_0?");
   file = write("chat:\n  template: ChatML\n");
   EXPECT_NE(error_of(file).find("did you mean chatml?"), std::string::npos);
   file = write("prefill:\n  backend: blas\n");
@@ -362,7 +379,8 @@ TEST_F(ConfigTest, UnknownKeysNameThePlaceAndSuggestTheNearestKnob) {
 
   file = write("sampler:\n  temperature: 0.5\n");
   std::string error = error_of(file);
-  EXPECT_EQ(error.rfind(file.string() + ":1:1: sampler: unknown section (sections: threads, ", 0), 0u) << error;
+  EXPECT_EQ(error.rfind(file.string() + ":1:1: sampler: unknown section (sections: threads, ", 0), 0u)
+      << error;
   EXPECT_NE(error.find("did you mean sampling?"), std::string::npos) << error;
 
   // The right key in the wrong section.
@@ -381,15 +399,18 @@ TEST_F(ConfigTest, UnknownKeysNameThePlaceAndSuggestTheNearestKnob) {
   file = write("memory:\n  xyzzy: 1\n");
   error = error_of(file);
   EXPECT_NE(error.find(":2:3: memory.xyzzy: unknown key (keys of memory: prefault, mlock, huge_pages)"),
-            std::string::npos) << error;
+            std::string::npos)
+      << error;
   EXPECT_EQ(error.find("did you mean"), std::string::npos) << error;
 }
 
 TEST_F(ConfigTest, DuplicateKeysAndSectionsAreErrors) {
   fs::path file = write("threads:\n  count: 2\n  count: 4\n");
-  EXPECT_EQ(error_of(file), file.string() + ":3:3: threads.count: duplicate key (first at " + file.string() + ":2:3)");
+  EXPECT_EQ(error_of(file),
+            file.string() + ":3:3: threads.count: duplicate key (first at " + file.string() + ":2:3)");
   file = write("threads:\n  count: 2\nthreads:\n  pin: true\n");
-  EXPECT_EQ(error_of(file), file.string() + ":3:1: threads: duplicate section (first at " + file.string() + ":1:1)");
+  EXPECT_EQ(error_of(file),
+            file.string() + ":3:1: threads: duplicate section (first at " + file.string() + ":1:1)");
 }
 
 TEST_F(ConfigTest, WrongShapesAreErrors) {
@@ -427,26 +448,29 @@ TEST_F(ConfigTest, RotatingWindowLongerThanTheContextIsRefused) {
 TEST_F(ConfigTest, PrefillChunkLongerThanTheContextIsRefused) {
   // Reported at the line set later in the file, naming the other key's place.
   fs::path file = write("prefill:\n  chunk_size: 512\ncontext:\n  length: 256\n");
-  EXPECT_EQ(error_of(file), file.string() + ":4:11: context.length: 256 conflicts with prefill.chunk_size 512 (" +
+  EXPECT_EQ(error_of(file), file.string() +
+                                ":4:11: context.length: 256 conflicts with prefill.chunk_size 512 (" +
                                 file.string() +
                                 ":2:15): a prefill chunk must fit in the context "
                                 "(allowed: prefill.chunk_size <= context.length, or context.length 0)");
   // Against a default, at the value that was set.
   file = write("context:\n  length: 32\n");
-  EXPECT_EQ(error_of(file).rfind(file.string() + ":2:11: context.length: 32 conflicts with prefill.chunk_size 64 "
-                                                 "(the default): ",
-                                 0),
-            0u);
+  EXPECT_EQ(
+      error_of(file).rfind(file.string() + ":2:11: context.length: 32 conflicts with prefill.chunk_size 64 "
+                                           "(the default): ",
+                           0),
+      0u);
   EXPECT_NO_THROW(load_config(write("context:\n  length: 64\n")));
 }
 
 TEST_F(ConfigTest, RotatingWindowShorterThanAPrefillChunkIsRefused) {
   const fs::path file = write("kv_cache:\n  max_tokens: 64\nprefill:\n  chunk_size: 128\n");
   const std::string error = error_of(file);
-  EXPECT_EQ(error.rfind(file.string() + ":4:15: prefill.chunk_size: 128 conflicts with kv_cache.max_tokens 64 (" +
-                            file.string() + ":2:15): ",
-                        0),
-            0u)
+  EXPECT_EQ(
+      error.rfind(file.string() + ":4:15: prefill.chunk_size: 128 conflicts with kv_cache.max_tokens 64 (" +
+                      file.string() + ":2:15): ",
+                  0),
+      0u)
       << error;
   EXPECT_NE(error.find("(allowed: kv_cache.max_tokens >= prefill.chunk_size, or kv_cache.max_tokens 0)"),
             std::string::npos);
@@ -457,9 +481,10 @@ TEST_F(ConfigTest, RotatingWindowShorterThanAPrefillChunkIsRefused) {
 
 TEST_F(ConfigTest, OverridesWinInOrder) {
   const fs::path file = write("threads:\n  count: 2\nsampling:\n  temperature: 0.5\n");
-  const RuntimeConfig c = load_config(
-      file, std::vector<std::string>{"threads.count=4", "sampling.temperature=0", "threads.count=6",
-                                     "kv_cache.type=q4_0", "chat.template=chatml", "tokenizer.pre_tokenizer="});
+  const RuntimeConfig c =
+      load_config(file, std::vector<std::string>{"threads.count=4", "sampling.temperature=0",
+                                                 "threads.count=6", "kv_cache.type=q4_0",
+                                                 "chat.template=chatml", "tokenizer.pre_tokenizer="});
   EXPECT_EQ(c.threads.count, 6);
   EXPECT_EQ(c.sampling.temperature, 0.0);
   EXPECT_EQ(c.kv_cache.type, KvCacheType::kQ4_0);
@@ -474,13 +499,16 @@ TEST_F(ConfigTest, OverridesAreValidatedAndNameTheSetArgument) {
             "(allowed: 0 (one per core) or an integer in [1, 256])");
   EXPECT_EQ(error_of(file, {"threads.pin=yes"}),
             "--set threads.pin=yes: threads.pin: expected true or false, got yes (allowed: true or false)");
-  EXPECT_EQ(error_of(file, {"threads.cont=3"}), "--set threads.cont=3: threads.cont: unknown key; did you mean "
-                                                "threads.count?");
+  EXPECT_EQ(error_of(file, {"threads.cont=3"}),
+            "--set threads.cont=3: threads.cont: unknown key; did you mean "
+            "threads.count?");
   EXPECT_EQ(error_of(file, {"threads.count"}),
             "--set threads.count: threads.count: expected key=value, e.g. --set threads.count=4");
-  EXPECT_EQ(error_of(file, {"threads.count="}).rfind("--set threads.count=: threads.count: has no value", 0), 0u);
-  EXPECT_EQ(error_of(file, {"sampling.top_p=[1"}).rfind("--set sampling.top_p=[1: sampling.top_p: invalid YAML", 0),
+  EXPECT_EQ(error_of(file, {"threads.count="}).rfind("--set threads.count=: threads.count: has no value", 0),
             0u);
+  EXPECT_EQ(
+      error_of(file, {"sampling.top_p=[1"}).rfind("--set sampling.top_p=[1: sampling.top_p: invalid YAML", 0),
+      0u);
   EXPECT_EQ(error_of(file, {"kv_cache.type=q8"}).rfind("--set kv_cache.type=q8: kv_cache.type: ", 0), 0u);
 }
 
@@ -492,7 +520,8 @@ TEST_F(ConfigTest, AnOverrideThatMakesAnImpossibleCombinationIsNamed) {
                 ":2:11): a prefill chunk must fit in the context "
                 "(allowed: prefill.chunk_size <= context.length, or context.length 0)");
   // ...and an override can also repair the file.
-  EXPECT_EQ(load_config(write("context:\n  length: 32\n"), std::vector<std::string>{"context.length=0"}).context.length,
+  EXPECT_EQ(load_config(write("context:\n  length: 32\n"), std::vector<std::string>{"context.length=0"})
+                .context.length,
             0);
 }
 
@@ -578,7 +607,10 @@ TEST_F(ConfigTest, GarbledYamlNamesLineAndColumn) {
   EXPECT_NE(error_of(file).find(": invalid YAML: "), std::string::npos) << error_of(file);
   file = write("a: 1\n---\nb: 2\n");
   EXPECT_EQ(error_of(file).rfind(file.string() + ":3:1: a second YAML document", 0), 0u) << error_of(file);
-  file = write(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 11));
+  file =
+      write(std::string("\x7f"
+                        "ELF\x02\x01\x01\0\0\0",
+                        11));
   EXPECT_EQ(error_of(file), file.string() + ": not a text file (a NUL byte at offset 7)");
 }
 
