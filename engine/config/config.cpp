@@ -315,7 +315,14 @@ class Loader {
     const std::string name = arg.substr(0, eq);
     const Knob* knob = find_knob(name);
     if (!knob) {
-      problems_.add(where, name, fmt::format("unknown key{}", suggest_knob(name)));
+      const std::vector<std::string_view> sections = section_names();
+      if (std::find(sections.begin(), sections.end(), name) != sections.end()) {
+        problems_.add(where, name,
+                      fmt::format("a section, not a key: name one of its keys ({}) as {}.KEY=VALUE",
+                                  keys_of(name), name));
+      } else {
+        problems_.add(where, name, fmt::format("unknown key{}", suggest_knob(name)));
+      }
       return;
     }
     YAML::Node value;
@@ -449,7 +456,11 @@ std::string to_yaml(const RuntimeConfig& config) {
 }
 
 std::filesystem::path default_config_path() {
-  if (const char* env = std::getenv("LATHE_CONFIG"); env && *env) return env;
+  if (const char* env = std::getenv("LATHE_CONFIG"); env && *env) {
+    std::error_code ec;
+    if (!fs::exists(env, ec)) throw ConfigError(fmt::format("LATHE_CONFIG={}: config file not found", env));
+    return env;
+  }
   std::vector<fs::path> searched;
 #ifdef LATHE_SOURCE_CONFIG
   searched.emplace_back(LATHE_SOURCE_CONFIG);

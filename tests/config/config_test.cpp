@@ -173,8 +173,17 @@ TEST_F(ConfigTest, ShippedConfigAndDocsNameEveryKnob) {
 }
 
 TEST_F(ConfigTest, DefaultConfigPathPrefersTheEnvironment) {
-  ASSERT_EQ(setenv("LATHE_CONFIG", "/somewhere/else.yaml", 1), 0);
-  EXPECT_EQ(default_config_path(), fs::path("/somewhere/else.yaml"));
+  const fs::path mine = write("threads:\n  count: 2\n");
+  ASSERT_EQ(setenv("LATHE_CONFIG", mine.c_str(), 1), 0);
+  EXPECT_EQ(default_config_path(), mine);
+  // A LATHE_CONFIG that names no file is an error, not a silent fallback.
+  ASSERT_EQ(setenv("LATHE_CONFIG", "/no/such/engine.yaml", 1), 0);
+  try {
+    default_config_path();
+    ADD_FAILURE() << "no error for a missing LATHE_CONFIG file";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "LATHE_CONFIG=/no/such/engine.yaml: config file not found");
+  }
   ASSERT_EQ(unsetenv("LATHE_CONFIG"), 0);
   // Without it: the source tree's configs/engine.yaml, compiled in.
   const fs::path found = default_config_path();
@@ -502,6 +511,9 @@ TEST_F(ConfigTest, OverridesAreValidatedAndNameTheSetArgument) {
   EXPECT_EQ(error_of(file, {"threads.cont=3"}),
             "--set threads.cont=3: threads.cont: unknown key; did you mean "
             "threads.count?");
+  EXPECT_EQ(error_of(file, {"threads=4"}),
+            "--set threads=4: threads: a section, not a key: name one of its keys (count, pin) as "
+            "threads.KEY=VALUE");
   EXPECT_EQ(error_of(file, {"threads.count"}),
             "--set threads.count: threads.count: expected key=value, e.g. --set threads.count=4");
   EXPECT_EQ(error_of(file, {"threads.count="}).rfind("--set threads.count=: threads.count: has no value", 0),
