@@ -95,6 +95,6 @@ const KernelTable& scalar_kernels() {
   return table;
 }
 
-const KernelTable& active_kernels() { return scalar_kernels(); }
+const KernelTable& active_kernels() { return isa_kernels(); }
 
 } // namespace lathe::kernels

@@ -145,7 +145,11 @@ struct KernelTable {
 // The scalar reference set: always built, the oracle for every other ISA.
 const KernelTable& scalar_kernels();
 
-// The set this build uses (LATHE_ISA). For now, the scalar set.
+// The table of the ISA variant compiled in (LATHE_ISA), defined by that
+// variant's kernel_table_*.cpp (the scalar build's is the scalar table).
+const KernelTable& isa_kernels();
+
+// The set this build uses (LATHE_ISA): isa_kernels().
 const KernelTable& active_kernels();
 
 } // namespace lathe::kernels
