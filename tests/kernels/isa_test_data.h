@@ -12,9 +12,6 @@
 #include "kernels/quant_types.h"
 
 namespace lathe::kernels {
-// The table of the ISA compiled in (defined by that ISA's kernel_table_*.cpp).
-const KernelTable& isa_kernels();
-
 // Test names and messages show a weight type by its name.
 inline void PrintTo(QuantType type, std::ostream* os) {
   const auto traits = quant_traits(static_cast<uint32_t>(type));
