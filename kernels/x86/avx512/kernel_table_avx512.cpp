@@ -26,6 +26,11 @@ KernelTable make_avx512_table() {
   t.q6_k = {A::kQ8_K, k::matvec_q6_k_q8_k, k::matmul_q6_k_q8_k};
   t.f32 = {A::kF32, k::matvec_f32_f32, k::matmul_f32_f32};
   t.f16 = {A::kF32, k::matvec_f16_f32, k::matmul_f16_f32};
+  t.rmsnorm = k::rmsnorm;
+  t.silu_mul = k::silu_mul;
+  t.add = k::add;
+  t.rope = k::rope;
+  t.attention = k::attention;
   return t;
 }
 

@@ -1,0 +1,146 @@
+// Causal grouped-query attention over the f32 KV cache, AVX-512.
+//
+// Data layout as in kernels/scalar/attention.cpp: q and out are
+// (n_tokens, n_heads * head_dim), the caches (positions, n_kv_heads *
+// head_dim); query head h reads KV head h / (n_heads / n_kv_heads), straight
+// from the cache (no copies). Query t sees keys 0 .. pos0 + t.
+//
+// One pass over the keys, 16 at a time, with a running-max softmax per head:
+//   scores  s_p = (q . k_p) * scale: per key a 16-lane partial product, the
+//           16 keys' partials reduced together by a transpose-and-add tree
+//   update  m' = max(m, max_p s_p); the running sum l and the output row
+//           (accumulated in out itself) are rescaled by e^(m - m'), then
+//           l += sum_p e^(s_p - m') and out += sum_p e^(s_p - m') v_p
+//   finish  out /= l
+// The query heads that share a KV head (a tile of up to kTileHeads of them)
+// go through each block of 16 keys together, so every key and value row is
+// read from memory once per tile, and from L1 by the other heads. Keys past
+// the causal limit are never read. head_dim must be a multiple of 16; other
+// shapes use the scalar kernel.
+
+#include "kernels/x86/intrinsics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/scalar/scalar_kernels.h"
+#include "kernels/x86/avx512/avx512_kernels.h"
+#include "kernels/x86/avx512/simd.h"
+
+namespace lathe::kernels::avx512 {
+namespace {
+
+constexpr int kKeys = 16;      // keys per block: one score per lane
+constexpr int kTileHeads = 8;  // query heads sharing a KV head, per pass over the keys
+
+// r[j] holds 16 partial products of key j; returns the vector whose lane j is
+// the sum of r[j]'s lanes.
+inline __m512 transpose_sum16(__m512 r[16]) {
+  __m512 u[8];
+  for (int j = 0; j < 8; ++j) {
+    // per 128-bit lane: [a0 + a2, b0 + b2, a1 + a3, b1 + b3] of a = r[2j], b = r[2j + 1]
+    u[j] = _mm512_add_ps(_mm512_unpacklo_ps(r[2 * j], r[2 * j + 1]), _mm512_unpackhi_ps(r[2 * j], r[2 * j + 1]));
+  }
+  __m512 v[4];
+  for (int j = 0; j < 4; ++j) {
+    // per 128-bit lane: the lane sums of keys 4j, 4j + 1, 4j + 2, 4j + 3
+    const __m512d a = _mm512_castps_pd(u[2 * j]);
+    const __m512d b = _mm512_castps_pd(u[2 * j + 1]);
+    v[j] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  // Sum the four 128-bit lanes of each v[j] and place it in 128-bit lane j.
+  const __m512 w01 = _mm512_add_ps(_mm512_shuffle_f32x4(v[0], v[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(v[0], v[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512 w23 = _mm512_add_ps(_mm512_shuffle_f32x4(v[2], v[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(v[2], v[3], _MM_SHUFFLE(3, 1, 3, 1)));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(w01, w23, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f32x4(w01, w23, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Scores of keys [p0, p0 + count) (count <= 16) for one query head, scaled;
+// lanes past count are -inf.
+inline __m512 block_scores(const float* __restrict qh, const float* __restrict k, int64_t kv_stride, int64_t p0,
+                           int count, int64_t hd, float scale) {
+  __m512 r[kKeys];
+  for (int j = 0; j < kKeys; ++j) r[j] = _mm512_setzero_ps();
+  for (int j = 0; j < count; ++j) {
+    const float* kp = k + (p0 + j) * kv_stride;
+    __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(qh), _mm512_loadu_ps(kp));
+    for (int64_t i = 16; i < hd; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i), _mm512_loadu_ps(kp + i), acc);
+    r[j] = acc;
+  }
+  const __m512 s = _mm512_mul_ps(transpose_sum16(r), _mm512_set1_ps(scale));
+  const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1);
+  return _mm512_mask_mov_ps(_mm512_set1_ps(-INFINITY), valid, s);
+}
+
+// One token, the heads [h0, h1) of one KV head (at most kTileHeads).
+void attend_tile(const float* __restrict q, const float* __restrict k, const float* __restrict v,
+                 float* __restrict out, int64_t n_keys, int64_t h0, int64_t h1, int64_t hd, int64_t kv_stride,
+                 float scale) {
+  float m[kTileHeads];
+  float l[kTileHeads];
+  for (int64_t h = h0; h < h1; ++h) {
+    m[h - h0] = -INFINITY;
+    l[h - h0] = 0.0f;
+    std::fill(out + h * hd, out + (h + 1) * hd, 0.0f);
+  }
+  alignas(64) float weights[kKeys];
+  for (int64_t p0 = 0; p0 < n_keys; p0 += kKeys) {
+    const int count = static_cast<int>(std::min<int64_t>(kKeys, n_keys - p0));
+    for (int64_t h = h0; h < h1; ++h) {
+      const __m512 s = block_scores(q + h * hd, k, kv_stride, p0, count, hd, scale);
+      const float m_old = m[h - h0];
+      const float m_new = std::max(m_old, _mm512_reduce_max_ps(s));
+      const float rescale = std::exp(m_old - m_new); // 0 on the first block (m_old = -inf)
+      const __m512 e = exp(_mm512_sub_ps(s, _mm512_set1_ps(m_new))); // 0 in the lanes past count
+      l[h - h0] = l[h - h0] * rescale + _mm512_reduce_add_ps(e);
+      m[h - h0] = m_new;
+      _mm512_store_ps(weights, e);
+
+      float* oh = out + h * hd;
+      const __m512 vr = _mm512_set1_ps(rescale);
+      for (int64_t i = 0; i < hd; i += 16) {
+        __m512 o = _mm512_mul_ps(_mm512_loadu_ps(oh + i), vr);
+        for (int j = 0; j < count; ++j) {
+          o = _mm512_fmadd_ps(_mm512_set1_ps(weights[j]), _mm512_loadu_ps(v + (p0 + j) * kv_stride + i), o);
+        }
+        _mm512_storeu_ps(oh + i, o);
+      }
+    }
+  }
+  for (int64_t h = h0; h < h1; ++h) {
+    const __m512 inv = _mm512_set1_ps(1.0f / l[h - h0]);
+    float* oh = out + h * hd;
+    for (int64_t i = 0; i < hd; i += 16) _mm512_storeu_ps(oh + i, _mm512_mul_ps(_mm512_loadu_ps(oh + i), inv));
+  }
+}
+
+} // namespace
+
+void attention(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
+               const float* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+               int64_t head_end) {
+  const int64_t hd = s.head_dim;
+  if (hd % 16 != 0) {
+    scalar::attention(s, q, k, v, out, scores, head_begin, head_end);
+    return;
+  }
+  const int64_t q_stride = s.n_heads * hd;
+  const int64_t kv_stride = s.n_kv_heads * hd;
+  const int64_t group = s.n_heads / s.n_kv_heads;
+  for (int64_t t = 0; t < s.n_tokens; ++t) {
+    const int64_t n_keys = s.pos0 + t + 1;
+    for (int64_t h0 = head_begin; h0 < head_end;) {
+      // heads of the same KV head as h0, at most kTileHeads of them
+      const int64_t kv = h0 / group;
+      const int64_t h1 = std::min({head_end, (kv + 1) * group, h0 + kTileHeads});
+      attend_tile(q + t * q_stride, k + kv * hd, v + kv * hd, out + t * q_stride, n_keys, h0, h1, hd, kv_stride,
+                  s.scale);
+      h0 = h1;
+    }
+  }
+}
+
+} // namespace lathe::kernels::avx512
