@@ -1,14 +1,36 @@
 // The AVX2 kernel table: the scalar table with every entry that has an AVX2
-// kernel replaced by it.
+// kernel replaced by it. Q2_K / Q3_K / BF16 matvec and the embedding
+// dequantizer stay scalar (not in the default models, or not on the decode path).
 
 #include "kernels/kernel_table.h"
+#include "kernels/x86/avx2/avx2_kernels.h"
 
 namespace lathe::kernels {
 namespace {
 
 KernelTable make_avx2_table() {
+  using A = ActivationType;
+  namespace k = avx2;
   KernelTable t = scalar_kernels();
   t.isa = "avx2";
+  t.quantize_q8_0 = k::quantize_row_q8_0;
+  t.quantize_q8_1 = k::quantize_row_q8_1;
+  t.quantize_q8_k = k::quantize_row_q8_k;
+  t.q4_0 = {A::kQ8_0, k::matvec_q4_0_q8_0, k::matmul_q4_0_q8_0};
+  t.q4_1 = {A::kQ8_1, k::matvec_q4_1_q8_1, k::matmul_q4_1_q8_1};
+  t.q5_0 = {A::kQ8_0, k::matvec_q5_0_q8_0, k::matmul_q5_0_q8_0};
+  t.q5_1 = {A::kQ8_1, k::matvec_q5_1_q8_1, k::matmul_q5_1_q8_1};
+  t.q8_0 = {A::kQ8_0, k::matvec_q8_0_q8_0, k::matmul_q8_0_q8_0};
+  t.q4_k = {A::kQ8_K, k::matvec_q4_k_q8_k, k::matmul_q4_k_q8_k};
+  t.q5_k = {A::kQ8_K, k::matvec_q5_k_q8_k, k::matmul_q5_k_q8_k};
+  t.q6_k = {A::kQ8_K, k::matvec_q6_k_q8_k, k::matmul_q6_k_q8_k};
+  t.f32 = {A::kF32, k::matvec_f32_f32, k::matmul_f32_f32};
+  t.f16 = {A::kF32, k::matvec_f16_f32, k::matmul_f16_f32};
+  t.rmsnorm = k::rmsnorm;
+  t.silu_mul = k::silu_mul;
+  t.add = k::add;
+  t.rope = k::rope;
+  t.attention = k::attention;
   return t;
 }
 

@@ -1,0 +1,74 @@
+// The AVX2 kernels (AVX2 + FMA + F16C): the same names and signatures as
+// the scalar reference in kernels/scalar/scalar_kernels.h, in their own
+// namespace. Kernels not declared here are taken from the scalar table.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/kernel_table.h"
+
+namespace lathe::kernels::avx2 {
+
+// --- quantize.cpp: bit-identical to the scalar quantizers ---
+void quantize_row_q8_0(const float* __restrict x, void* __restrict y, int64_t n);
+void quantize_row_q8_1(const float* __restrict x, void* __restrict y, int64_t n);
+void quantize_row_q8_k(const float* __restrict x, void* __restrict y, int64_t n);
+
+// --- matvec_q32.cpp: the 32-element formats ---
+void matvec_q4_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matvec_q4_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matvec_q5_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matvec_q5_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matvec_q8_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matmul_q4_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_q4_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_q5_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_q5_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_q8_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+
+// --- matvec_k.cpp: the 256-element K formats ---
+void matvec_q4_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matvec_q5_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matvec_q6_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t row_begin, int64_t row_end);
+void matmul_q4_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_q5_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_q6_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                      int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+
+// --- matvec_float.cpp: F32 and F16 weights against an f32 vector ---
+void matvec_f32_f32(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t row_begin, int64_t row_end);
+void matvec_f16_f32(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t row_begin, int64_t row_end);
+void matmul_f32_f32(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+void matmul_f16_f32(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+
+// --- elementwise.cpp ---
+void rmsnorm(const float* x, const float* __restrict w, float* y, int64_t n, float eps);
+void silu_mul(const float* gate, const float* up, float* y, int64_t n);
+void add(float* __restrict x, const float* __restrict y, int64_t n);
+void rope(float* x, int64_t n_heads, int64_t pos, const RopeParams& p);
+
+// --- attention.cpp ---
+void attention(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
+               const float* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+               int64_t head_end);
+
+} // namespace lathe::kernels::avx2
