@@ -7,7 +7,8 @@
 //             in double), then y = (x * scale) * w, bit for bit the reference's
 //             product order
 //   silu_mul  g / (1 + e^-g) * up with the vector exp of neon_helpers.h
-//             (~2 ulp) and a true division
+//             (~2 ulp, inf / 0 / NaN where std::exp gives them) and a true
+//             division
 //   rope      cos / sin per pair exactly as the reference computes them (the
 //             same float recurrence for the angle), four pairs per vector
 //             across each head: NeoX pairs are two contiguous runs, the

@@ -56,14 +56,18 @@ inline int32x4_t dot32(Codes32 q, const int8_t* x) {
   return vdotq_s32(vdotq_s32(vdupq_n_s32(0), q.lo, vld1q_s8(x)), q.hi, vld1q_s8(x + 16));
 }
 
-// e^x for every lane, to within ~2 ulp, x clamped to [-87.3, 88.3] (the
-// result never overflows or goes subnormal: e^-87.3 ~ 1.2e-38, e^88.3 ~ 2.2e38).
+// e^x for every lane, within ~2 ulp over the whole float range, with
+// std::exp's edges: +inf above ln(FLT_MAX) ~ 88.72, gradual underflow to
+// subnormals and then 0 below -87.34, NaN for NaN.
 // e^x = 2^k e^r with k = round(x / ln 2), r = x - k ln 2 in [-ln2/2, ln2/2],
-// e^r by a degree-7 polynomial (Cephes' expf coefficients), 2^k built in the
-// exponent bits.
+// e^r by a degree-7 polynomial (Cephes' expf coefficients). 2^k is applied as
+// 2^(k/2) * 2^(k - k/2), two normal powers of two, so that the only rounding
+// is the final one when the result is subnormal, and the product overflows
+// to inf exactly when e^x does. x is first clamped to [-104, 88.8], beyond
+// which e^x rounds to 0 or inf anyway (NaN passes through the clamp).
 inline float32x4_t exp_f32(float32x4_t x) {
-  x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-87.3f)), vdupq_n_f32(88.3f));
-  const float32x4_t k = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f)); // round(x / ln 2)
+  x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-104.0f)), vdupq_n_f32(88.8f));
+  const float32x4_t k = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f)); // round(x / ln 2), in [-150, 128]
   // r = x - k * ln2, with ln 2 split in two so that k * ln2_hi is exact
   float32x4_t r = vfmsq_f32(x, k, vdupq_n_f32(0.693359375f));
   r = vfmsq_f32(r, k, vdupq_n_f32(-2.12194440e-4f));
@@ -75,9 +79,14 @@ inline float32x4_t exp_f32(float32x4_t x) {
   p = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
   const float32x4_t r2 = vmulq_f32(r, r);
   p = vaddq_f32(vfmaq_f32(r, p, r2), vdupq_n_f32(1.0f)); // e^r = 1 + r + r^2 p(r)
-  // 2^k: (k + 127) << 23 is the float bit pattern of 2^k for k in [-126, 127]
-  const int32x4_t pow2k = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(k), vdupq_n_s32(127)), 23);
-  return vmulq_f32(p, vreinterpretq_f32_s32(pow2k));
+  // k = k1 + k2 with k1 = k >> 1 (floor), both in [-75, 64]; (k_i + 127) << 23
+  // is the float bit pattern of 2^k_i
+  const int32x4_t ki = vcvtq_s32_f32(k);
+  const int32x4_t k1 = vshrq_n_s32(ki, 1);
+  const int32x4_t k2 = vsubq_s32(ki, k1);
+  const float32x4_t pow1 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(k1, vdupq_n_s32(127)), 23));
+  const float32x4_t pow2 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(k2, vdupq_n_s32(127)), 23));
+  return vmulq_f32(vmulq_f32(p, pow1), pow2);
 }
 
 } // namespace lathe::kernels::neon
