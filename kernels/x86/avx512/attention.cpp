@@ -59,23 +59,82 @@ inline __m512 transpose_sum16(__m512 r[16]) {
 }
 
 // Scores of keys [p0, p0 + count) (count <= 16) for one query head, scaled;
-// lanes past count are -inf.
+// lanes past count are -inf. kChunks > 0: head_dim = 16 * kChunks, with the
+// query held in registers and a full block unrolled; 0: any multiple of 16.
+template <int kChunks>
 inline __m512 block_scores(const float* __restrict qh, const float* __restrict k, int64_t kv_stride, int64_t p0,
                            int count, int64_t hd, float scale) {
   __m512 r[kKeys];
-  for (int j = 0; j < kKeys; ++j) r[j] = _mm512_setzero_ps();
-  for (int j = 0; j < count; ++j) {
-    const float* kp = k + (p0 + j) * kv_stride;
-    __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(qh), _mm512_loadu_ps(kp));
-    for (int64_t i = 16; i < hd; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i), _mm512_loadu_ps(kp + i), acc);
-    r[j] = acc;
+  if constexpr (kChunks > 0) {
+    __m512 qv[kChunks];
+    for (int c = 0; c < kChunks; ++c) qv[c] = _mm512_loadu_ps(qh + 16 * c);
+    const auto key = [&](int j) {
+      const float* kp = k + (p0 + j) * kv_stride;
+      __m512 acc = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kp));
+      for (int c = 1; c < kChunks; ++c) acc = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kp + 16 * c), acc);
+      return acc;
+    };
+    if (count == kKeys) {
+      for (int j = 0; j < kKeys; ++j) r[j] = key(j); // unrolled: r stays in registers
+    } else {
+      for (int j = 0; j < kKeys; ++j) r[j] = j < count ? key(j) : _mm512_setzero_ps();
+    }
+  } else {
+    for (int j = 0; j < kKeys; ++j) r[j] = _mm512_setzero_ps();
+    for (int j = 0; j < count; ++j) {
+      const float* kp = k + (p0 + j) * kv_stride;
+      __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(qh), _mm512_loadu_ps(kp));
+      for (int64_t i = 16; i < hd; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i), _mm512_loadu_ps(kp + i), acc);
+      r[j] = acc;
+    }
   }
   const __m512 s = _mm512_mul_ps(transpose_sum16(r), _mm512_set1_ps(scale));
   const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1);
   return _mm512_mask_mov_ps(_mm512_set1_ps(-INFINITY), valid, s);
 }
 
+// o = o * rescale + sum_j weights[j] * v row j, j < count, over head_dim
+// floats: 64 columns at a time, even and odd keys in separate accumulators,
+// so that the key loop carries eight independent chains of multiply-adds.
+// (weights[j] is 0 for j >= count, the rows there are never read.)
+inline void accumulate_values(float* __restrict o, const float* __restrict v, int64_t kv_stride,
+                              const float* __restrict weights, int count, float rescale, int64_t hd) {
+  const __m512 vr = _mm512_set1_ps(rescale);
+  int64_t i = 0;
+  for (; i + 64 <= hd; i += 64) {
+    __m512 a[4];
+    __m512 b[4];
+    for (int c = 0; c < 4; ++c) {
+      a[c] = _mm512_mul_ps(_mm512_loadu_ps(o + i + 16 * c), vr);
+      b[c] = _mm512_setzero_ps();
+    }
+    int j = 0;
+    for (; j + 2 <= count; j += 2) {
+      const __m512 w0 = _mm512_set1_ps(weights[j]);
+      const __m512 w1 = _mm512_set1_ps(weights[j + 1]);
+      const float* v0 = v + j * kv_stride + i;
+      const float* v1 = v0 + kv_stride;
+      for (int c = 0; c < 4; ++c) {
+        a[c] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(v0 + 16 * c), a[c]);
+        b[c] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(v1 + 16 * c), b[c]);
+      }
+    }
+    if (j < count) {
+      const __m512 w0 = _mm512_set1_ps(weights[j]);
+      const float* v0 = v + j * kv_stride + i;
+      for (int c = 0; c < 4; ++c) a[c] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(v0 + 16 * c), a[c]);
+    }
+    for (int c = 0; c < 4; ++c) _mm512_storeu_ps(o + i + 16 * c, _mm512_add_ps(a[c], b[c]));
+  }
+  for (; i < hd; i += 16) {
+    __m512 a = _mm512_mul_ps(_mm512_loadu_ps(o + i), vr);
+    for (int j = 0; j < count; ++j) a = _mm512_fmadd_ps(_mm512_set1_ps(weights[j]), _mm512_loadu_ps(v + j * kv_stride + i), a);
+    _mm512_storeu_ps(o + i, a);
+  }
+}
+
 // One token, the heads [h0, h1) of one KV head (at most kTileHeads).
+template <int kChunks>
 void attend_tile(const float* __restrict q, const float* __restrict k, const float* __restrict v,
                  float* __restrict out, int64_t n_keys, int64_t h0, int64_t h1, int64_t hd, int64_t kv_stride,
                  float scale) {
@@ -90,7 +149,7 @@ void attend_tile(const float* __restrict q, const float* __restrict k, const flo
   for (int64_t p0 = 0; p0 < n_keys; p0 += kKeys) {
     const int count = static_cast<int>(std::min<int64_t>(kKeys, n_keys - p0));
     for (int64_t h = h0; h < h1; ++h) {
-      const __m512 s = block_scores(q + h * hd, k, kv_stride, p0, count, hd, scale);
+      const __m512 s = block_scores<kChunks>(q + h * hd, k, kv_stride, p0, count, hd, scale);
       const float m_old = m[h - h0];
       const float m_new = std::max(m_old, _mm512_reduce_max_ps(s));
       const float rescale = std::exp(m_old - m_new); // 0 on the first block (m_old = -inf)
@@ -99,15 +158,7 @@ void attend_tile(const float* __restrict q, const float* __restrict k, const flo
       m[h - h0] = m_new;
       _mm512_store_ps(weights, e);
 
-      float* oh = out + h * hd;
-      const __m512 vr = _mm512_set1_ps(rescale);
-      for (int64_t i = 0; i < hd; i += 16) {
-        __m512 o = _mm512_mul_ps(_mm512_loadu_ps(oh + i), vr);
-        for (int j = 0; j < count; ++j) {
-          o = _mm512_fmadd_ps(_mm512_set1_ps(weights[j]), _mm512_loadu_ps(v + (p0 + j) * kv_stride + i), o);
-        }
-        _mm512_storeu_ps(oh + i, o);
-      }
+      accumulate_values(out + h * hd, v + p0 * kv_stride, kv_stride, weights, count, rescale, hd);
     }
   }
   for (int64_t h = h0; h < h1; ++h) {
@@ -136,8 +187,9 @@ void attention(const AttentionShape& s, const float* __restrict q, const float* 
       // heads of the same KV head as h0, at most kTileHeads of them
       const int64_t kv = h0 / group;
       const int64_t h1 = std::min({head_end, (kv + 1) * group, h0 + kTileHeads});
-      attend_tile(q + t * q_stride, k + kv * hd, v + kv * hd, out + t * q_stride, n_keys, h0, h1, hd, kv_stride,
-                  s.scale);
+      // head sizes of the default models (64) and of larger ones (128) get the register-resident query
+      const auto tile = hd == 64 ? attend_tile<4> : hd == 128 ? attend_tile<8> : attend_tile<0>;
+      tile(q + t * q_stride, k + kv * hd, v + kv * hd, out + t * q_stride, n_keys, h0, h1, hd, kv_stride, s.scale);
       h0 = h1;
     }
   }
