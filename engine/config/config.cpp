@@ -249,9 +249,11 @@ class Loader {
       }
       return nullptr;
     };
+    // yaml-cpp's iterator-> returns a temporary: copy the nodes (cheap handles)
+    // rather than bind references that dangle at the end of the statement.
     for (auto it = root.begin(); it != root.end(); ++it) {
-      const YAML::Node& key_node = it->first;
-      const YAML::Node& section_node = it->second;
+      const YAML::Node key_node = it->first;
+      const YAML::Node section_node = it->second;
       const std::string where = at(file, key_node.Mark());
       if (!key_node.IsScalar()) {
         problems_.add(where, "(key)", "a section name must be a plain word");
@@ -278,8 +280,8 @@ class Loader {
         continue;
       }
       for (auto kv = section_node.begin(); kv != section_node.end(); ++kv) {
-        const YAML::Node& key = kv->first;
-        const YAML::Node& value = kv->second;
+        const YAML::Node key = kv->first;
+        const YAML::Node value = kv->second;
         const std::string key_where = at(file, key.Mark());
         if (!key.IsScalar()) {
           problems_.add(key_where, section, "a key must be a plain word");
