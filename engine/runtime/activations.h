@@ -1,0 +1,28 @@
+// The scratch buffers of the forward pass, sized once for `chunk` tokens at a
+// time when the session starts; the forward pass only writes into them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/model/model_config.h"
+#include "engine/runtime/linear_input.h"
+
+namespace lathe {
+
+struct Activations {
+  Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx);
+
+  std::vector<float> x;      // (chunk, dim) residual stream
+  std::vector<float> xb;     // (chunk, dim) normed residual: input of Q/K/V, gate/up, output
+  std::vector<float> xb2;    // (chunk, dim) output of attn_output and ffn_down
+  std::vector<float> q;      // (chunk, n_heads * head_dim) queries
+  std::vector<float> att;    // (chunk, n_heads * head_dim) attention output
+  std::vector<float> hb;     // (chunk, ffn_dim) gate, then silu(gate) * up
+  std::vector<float> hb2;    // (chunk, ffn_dim) up
+  std::vector<float> scores; // (n_ctx) attention scores of one (token, head)
+  std::vector<float> logits; // (chunk, vocab)
+  LinearInput input;         // the current linear-layer input, quantized per weight format
+};
+
+} // namespace lathe

@@ -1,0 +1,112 @@
+// The forward pass: n tokens (one when decoding, up to a chunk when reading
+// the prompt) through every layer, leaving logits in act_.logits. It uses only
+// the kernel table and the session's preallocated buffers.
+//
+// Per layer (pre-norm transformer, as llama and qwen2 define it):
+//   xb  = rmsnorm(x) * attn_norm
+//   q, k, v = xb Wq^T (+ bq), xb Wk^T (+ bk), xb Wv^T (+ bv)    k and v land in the cache
+//   q, k = rope(q, pos), rope(k, pos)
+//   att = softmax(q k^T / sqrt(head_dim), causal) v            grouped-query heads
+//   x  += att Wo^T
+//   xb  = rmsnorm(x) * ffn_norm
+//   x  += (silu(xb Wgate^T) * (xb Wup^T)) Wdown^T
+// then logits = (rmsnorm(x) * output_norm) Wout^T for the rows asked for.
+
+#include <cmath>
+
+#include "engine/runtime/session.h"
+
+namespace lathe {
+
+void Session::linear(const WeightView& w, LinearInput& in, float* out, int64_t out_stride) {
+  const kernels::LinearKernels& lk = *kernels_->linear(w.type); // checked when the model was loaded
+  const void* xq = in.get(lk.activation, *kernels_);
+  if (in.n_tokens() == 1) {
+    lk.matvec(w.data, xq, out, w.cols, 0, w.rows);
+  } else {
+    lk.matmul(w.data, xq, out, w.cols, in.n_tokens(), out_stride, 0, w.rows);
+  }
+}
+
+void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
+  const ModelConfig& c = model_->config();
+  const ModelWeights& w = model_->weights();
+  const kernels::KernelTable& k = *kernels_;
+  Activations& s = act_;
+
+  const int64_t dim = c.dim;
+  const int64_t q_dim = c.n_heads * c.head_dim;
+  const int64_t kv_dim = c.n_kv_heads * c.head_dim;
+  const int64_t ffn_dim = c.ffn_dim;
+  const int64_t pos = n_past();
+
+  float* x = s.x.data();     // (n, dim)
+  float* xb = s.xb.data();   // (n, dim)
+  float* xb2 = s.xb2.data(); // (n, dim)
+  float* q = s.q.data();     // (n, q_dim)
+  float* att = s.att.data(); // (n, q_dim)
+  float* hb = s.hb.data();   // (n, ffn_dim)
+  float* hb2 = s.hb2.data(); // (n, ffn_dim)
+
+  // Token embeddings.
+  for (int64_t t = 0; t < n; ++t) {
+    k.dequantize_row(w.token_embd.type, w.token_embd.row(tokens[t]), x + t * dim, dim);
+  }
+
+  kernels::AttentionShape shape;
+  shape.n_tokens = n;
+  shape.pos0 = pos;
+  shape.n_heads = c.n_heads;
+  shape.n_kv_heads = c.n_kv_heads;
+  shape.head_dim = c.head_dim;
+  shape.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    float* k_cache = kv_.keys(l);   // (n_ctx, kv_dim)
+    float* v_cache = kv_.values(l); // (n_ctx, kv_dim)
+    float* k_new = k_cache + pos * kv_dim; // (n, kv_dim): this chunk's rows of the cache
+    float* v_new = v_cache + pos * kv_dim;
+
+    // Attention.
+    for (int64_t t = 0; t < n; ++t) k.rmsnorm(x + t * dim, L.attn_norm.f32(), xb + t * dim, dim, c.rms_eps);
+    s.input.set(xb, n, dim);
+    linear(L.wq, s.input, q, q_dim);
+    linear(L.wk, s.input, k_new, kv_dim);
+    linear(L.wv, s.input, v_new, kv_dim);
+    for (int64_t t = 0; t < n; ++t) {
+      if (L.bq.present()) k.add(q + t * q_dim, L.bq.f32(), q_dim);
+      if (L.bk.present()) k.add(k_new + t * kv_dim, L.bk.f32(), kv_dim);
+      if (L.bv.present()) k.add(v_new + t * kv_dim, L.bv.f32(), kv_dim);
+      k.rope(q + t * q_dim, c.n_heads, pos + t, rope_);
+      k.rope(k_new + t * kv_dim, c.n_kv_heads, pos + t, rope_);
+    }
+    k.attention(shape, q, k_cache, v_cache, att, s.scores.data(), 0, c.n_heads);
+    s.input.set(att, n, q_dim);
+    linear(L.wo, s.input, xb2, dim);
+    k.add(x, xb2, n * dim);
+
+    // Feed-forward (SwiGLU).
+    for (int64_t t = 0; t < n; ++t) k.rmsnorm(x + t * dim, L.ffn_norm.f32(), xb + t * dim, dim, c.rms_eps);
+    s.input.set(xb, n, dim);
+    linear(L.w_gate, s.input, hb, ffn_dim);
+    linear(L.w_up, s.input, hb2, ffn_dim);
+    k.silu_mul(hb, hb2, hb, n * ffn_dim);
+    s.input.set(hb, n, ffn_dim);
+    linear(L.w_down, s.input, xb2, dim);
+    k.add(x, xb2, n * dim);
+  }
+
+  // Logits, for every token or only the last.
+  const int64_t first = all_logits ? 0 : n - 1;
+  const int64_t n_out = n - first;
+  for (int64_t t = 0; t < n_out; ++t) {
+    k.rmsnorm(x + (first + t) * dim, w.output_norm.f32(), xb + t * dim, dim, c.rms_eps);
+  }
+  s.input.set(xb, n_out, dim);
+  linear(w.output, s.input, s.logits.data(), c.vocab_size);
+
+  history_.insert(history_.end(), tokens, tokens + n);
+}
+
+} // namespace lathe

@@ -1,0 +1,97 @@
+#include "engine/runtime/session.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace lathe {
+namespace {
+
+int64_t resolve_context(const ModelConfig& c, const SessionOptions& o) {
+  if (o.n_ctx < 0) throw std::invalid_argument(fmt::format("context length {} must be positive", o.n_ctx));
+  if (o.n_ctx > c.context_length) {
+    throw std::invalid_argument(
+        fmt::format("context length {} exceeds the model's {}", o.n_ctx, c.context_length));
+  }
+  return o.n_ctx == 0 ? std::min(c.context_length, SessionOptions::kDefaultContext) : o.n_ctx;
+}
+
+int64_t resolve_chunk(const SessionOptions& o) {
+  if (o.chunk <= 0) throw std::invalid_argument(fmt::format("prefill chunk {} must be positive", o.chunk));
+  return o.chunk;
+}
+
+kernels::RopeParams rope_params(const Model& m) {
+  const ModelConfig& c = m.config();
+  kernels::RopeParams p;
+  p.head_dim = c.head_dim;
+  p.rope_dim = c.rope_dim;
+  p.theta_scale = std::pow(c.rope_theta, -2.0f / static_cast<float>(c.rope_dim));
+  p.freq_scale = m.weights().rope_freq_scale;
+  p.freq_factors = m.weights().rope_freq_factors.empty() ? nullptr : m.weights().rope_freq_factors.data();
+  p.layout = c.rope_style == RopeStyle::kNeox ? kernels::RopeLayout::kNeox : kernels::RopeLayout::kInterleaved;
+  return p;
+}
+
+} // namespace
+
+Session::Session(const Model& model, const SessionOptions& options)
+    : model_(&model),
+      kernels_(&model.kernels()),
+      n_ctx_(resolve_context(model.config(), options)),
+      chunk_(std::min(resolve_chunk(options), n_ctx_)),
+      rope_(rope_params(model)),
+      kv_(model.config().n_layers, n_ctx_, model.config().n_kv_heads * model.config().head_dim),
+      act_(model.config(), chunk_, n_ctx_) {
+  history_.reserve(static_cast<size_t>(n_ctx_));
+}
+
+void Session::check(std::span<const int32_t> tokens) const {
+  if (tokens.empty()) throw std::invalid_argument("no tokens to evaluate");
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (n_past() + n > n_ctx_) {
+    throw ContextFullError(fmt::format("context full: {} tokens in the cache + {} new exceed the context of {}",
+                                       n_past(), n, n_ctx_));
+  }
+  for (int32_t t : tokens) {
+    if (t < 0 || t >= vocab_size()) {
+      throw std::out_of_range(fmt::format("token id {} is outside the vocabulary [0, {})", t, vocab_size()));
+    }
+  }
+}
+
+std::span<const float> Session::eval(std::span<const int32_t> tokens) {
+  check(tokens);
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  for (int64_t start = 0; start < n; start += chunk_) {
+    const int64_t count = std::min(chunk_, n - start);
+    forward(tokens.data() + start, count, false);
+  }
+  return {act_.logits.data(), static_cast<size_t>(vocab_size())};
+}
+
+std::span<const float> Session::eval_all(std::span<const int32_t> tokens) {
+  check(tokens);
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (n > chunk_) {
+    throw std::invalid_argument(fmt::format("eval_all takes at most a chunk ({}) of tokens, got {}", chunk_, n));
+  }
+  forward(tokens.data(), n, true);
+  return {act_.logits.data(), static_cast<size_t>(n * vocab_size())};
+}
+
+void Session::rewind(int64_t n_keep) {
+  if (n_keep < 0 || n_keep > n_past()) {
+    throw std::invalid_argument(fmt::format("cannot rewind to {} with {} tokens in the cache", n_keep, n_past()));
+  }
+  history_.resize(static_cast<size_t>(n_keep));
+}
+
+size_t Session::memory_bytes() const {
+  const auto floats = [](const std::vector<float>& v) { return v.size() * sizeof(float); };
+  return kv_.bytes() + floats(act_.x) + floats(act_.xb) + floats(act_.xb2) + floats(act_.q) + floats(act_.att) +
+         floats(act_.hb) + floats(act_.hb2) + floats(act_.scores) + floats(act_.logits);
+}
+
+} // namespace lathe

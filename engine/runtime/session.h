@@ -1,0 +1,83 @@
+// A decoding session: one conversation's key/value cache and scratch
+// buffers over a shared, immutable Model. Everything is allocated when the
+// session is made; evaluating tokens never allocates.
+//
+// Tokens are appended at positions n_past(), n_past() + 1, ...; rewind()
+// forgets the tail so that a new continuation can reuse a common prefix.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/model/model.h"
+#include "engine/runtime/activations.h"
+#include "engine/runtime/kv_cache.h"
+
+namespace lathe {
+
+// Thrown when tokens would not fit in the context.
+class ContextFullError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SessionOptions {
+  int64_t n_ctx = 0;  // context length; 0: the model's, capped at kDefaultContext
+  int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
+
+  static constexpr int64_t kDefaultContext = 4096;
+};
+
+class Session {
+ public:
+  // Throws std::invalid_argument for a context or chunk that is not positive
+  // or a context longer than the model's.
+  explicit Session(const Model& model, const SessionOptions& options = {});
+
+  // Runs `tokens` through the model, `chunk` at a time, and returns the
+  // logits of the last one: (vocab). The span is valid until the next call.
+  // Throws ContextFullError when n_past() + tokens.size() > n_ctx() and
+  // std::out_of_range for a token outside the vocabulary; either way nothing
+  // is evaluated.
+  std::span<const float> eval(std::span<const int32_t> tokens);
+
+  // As eval() for at most chunk() tokens, returning the logits of every one:
+  // (tokens.size(), vocab), row t predicting the token after tokens[t].
+  std::span<const float> eval_all(std::span<const int32_t> tokens);
+
+  // Keeps the first n_keep positions and forgets the rest. PRECONDITION:
+  // 0 <= n_keep <= n_past().
+  void rewind(int64_t n_keep);
+  void reset() { rewind(0); }
+
+  const Model& model() const { return *model_; }
+  int64_t n_ctx() const { return n_ctx_; }
+  int64_t chunk() const { return chunk_; }
+  int64_t n_past() const { return static_cast<int64_t>(history_.size()); }
+  int64_t vocab_size() const { return model_->config().vocab_size; }
+  // The tokens in the cache, position by position: (n_past).
+  std::span<const int32_t> tokens() const { return history_; }
+  // Bytes of the KV cache and the scratch buffers.
+  size_t memory_bytes() const;
+
+ private:
+  void check(std::span<const int32_t> tokens) const;
+  // The forward pass of n <= chunk tokens at positions n_past() .. n_past() + n - 1,
+  // leaving logits for all of them (all_logits) or the last one in act_.logits.
+  void forward(const int32_t* tokens, int64_t n, bool all_logits);
+  // out (n_tokens, w.rows, row stride out_stride) = in (n_tokens, w.cols) W^T.
+  void linear(const WeightView& w, LinearInput& in, float* out, int64_t out_stride);
+
+  const Model* model_;
+  const kernels::KernelTable* kernels_;
+  int64_t n_ctx_;
+  int64_t chunk_;
+  kernels::RopeParams rope_;
+  KvCache kv_;
+  Activations act_;
+  std::vector<int32_t> history_; // (n_past), capacity n_ctx
+};
+
+} // namespace lathe
