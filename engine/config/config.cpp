@@ -6,9 +6,11 @@
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #pragma GCC diagnostic pop
 #else
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #endif
 
@@ -156,6 +158,36 @@ std::string at(const std::string& file, const YAML::Mark& mark) {
   return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
 }
 
+// Where each document of a YAML stream starts. Documents are counted with
+// this rather than with YAML::LoadAll(), which in yaml-cpp 0.7 never returns
+// on some invalid input (a stray ',' where a node should start: yaml-cpp
+// issue #1040, fixed in 0.8): its parser stops consuming text and reports the
+// same empty document forever, each one allocated.
+struct DocumentStarts final : YAML::EventHandler {
+  std::vector<YAML::Mark> starts; // where each document starts ("---" or its first node)
+  std::vector<YAML::Mark> roots;  // where each document's root node starts
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+  void node(const YAML::Mark& mark) {
+    if (roots.size() < starts.size()) roots.push_back(mark);
+  }
+};
+
 std::vector<std::string_view> knob_names() {
   std::vector<std::string_view> names;
   for (const Knob& knob : knobs()) names.push_back(knob.name);
@@ -225,18 +257,32 @@ class Loader {
     if (const size_t nul = text.find('\0'); nul != std::string::npos) {
       throw ConfigError(fmt::format("{}: not a text file (a NUL byte at offset {})", file, nul));
     }
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
     try {
-      documents = YAML::LoadAll(text);
+      // At most two documents are parsed (see DocumentStarts).
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      DocumentStarts starts;
+      while (starts.starts.size() < 2 && parser.HandleNextDocument(starts)) {
+      }
+      if (starts.starts.size() == 2) {
+        const YAML::Mark& second = starts.starts[1];
+        // A document that neither starts with "---" nor moves past the first
+        // is the parser stuck on something it cannot read.
+        if (second.pos == starts.starts[0].pos ||
+            !std::string_view(text).substr(second.pos).starts_with("---")) {
+          throw ConfigError(fmt::format("{}: invalid YAML: unexpected '{}'", at(file, second),
+                                        printable(std::string_view(text).substr(second.pos, 1))));
+        }
+        throw ConfigError(
+            fmt::format("{}: a second YAML document; a config file holds one mapping of sections",
+                        at(file, starts.roots.size() == 2 ? starts.roots[1] : second)));
+      }
+      root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
       throw ConfigError(fmt::format("{}: invalid YAML: {}", at(file, e.mark), printable(e.msg)));
     }
-    if (documents.size() > 1) {
-      throw ConfigError(fmt::format("{}: a second YAML document; a config file holds one mapping of sections",
-                                    at(file, documents[1].Mark())));
-    }
-    if (documents.empty() || documents[0].IsNull()) return; // an empty file: every default
-    const YAML::Node& root = documents[0];
+    if (root.IsNull()) return; // an empty file: every default
     if (!root.IsMap()) {
       throw ConfigError(fmt::format("{}: expected a mapping of sections ({}), got {}", at(file, root.Mark()),
                                     fmt::join(section_names(), ", "),
