@@ -2,10 +2,13 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
 
 #include "engine/cli/commands.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_summary.h"
+#include "engine/model/weight_check.h"
 
 namespace lathe::cli {
 namespace {
@@ -93,17 +96,33 @@ Command add_info_command(CLI::App& app) {
   struct Options {
     std::string model;
     bool json = false;
+    bool check_weights = false;
   };
   auto opts = std::make_shared<Options>();
   cmd->add_option("model,-m,--model", opts->model, "Path to the .gguf file")->required();
   cmd->add_flag("--json", opts->json, "Print one JSON object instead of text");
+  cmd->add_flag("--check-weights", opts->check_weights,
+                "Also dequantize every tensor; fail, naming the tensors, if any value is NaN or Inf");
   return {cmd, [opts] {
     const gguf::GgufFile file = gguf::GgufFile::open(opts->model);
     const ModelSummary summary = summarize_model(file);
+    std::optional<WeightCheck> check;
+    if (opts->check_weights) check = check_weights(file);
     if (opts->json) {
-      fmt::print("{}\n", to_json(summary).dump(2));
+      nlohmann::ordered_json j = to_json(summary);
+      if (check) j["weights_finite"] = check->ok();
+      fmt::print("{}\n", j.dump(2));
     } else {
       print_text(summary);
+      if (check && check->ok()) {
+        fmt::print("weights:         all {} values finite ({} tensors, {} of a type without a dequantizer "
+                   "not scanned)\n",
+                   check->n_values, check->n_tensors, check->unscanned.size());
+      }
+    }
+    if (check && !check->ok()) {
+      throw std::runtime_error(
+          fmt::format("{}: weights that are not finite:\n{}", opts->model, check->message()));
     }
     return 0;
   }};
