@@ -9,7 +9,7 @@ std::vector<float> buffer(int64_t rows, int64_t cols) { return std::vector<float
 
 } // namespace
 
-Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx)
+Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx, int n_threads)
     : x(buffer(chunk, c.dim)),
       xb(buffer(chunk, c.dim)),
       xb2(buffer(chunk, c.dim)),
@@ -17,7 +17,7 @@ Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx)
       att(buffer(chunk, c.n_heads * c.head_dim)),
       hb(buffer(chunk, c.ffn_dim)),
       hb2(buffer(chunk, c.ffn_dim)),
-      scores(buffer(1, n_ctx)),
+      scores(buffer(n_threads, n_ctx)),
       logits(buffer(chunk, c.vocab_size)),
       input(chunk, std::max({c.dim, c.n_heads * c.head_dim, c.ffn_dim})) {}
 

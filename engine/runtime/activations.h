@@ -11,7 +11,7 @@
 namespace lathe {
 
 struct Activations {
-  Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx);
+  Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx, int n_threads);
 
   std::vector<float> x;      // (chunk, dim) residual stream
   std::vector<float> xb;     // (chunk, dim) normed residual: input of Q/K/V, gate/up, output
@@ -20,7 +20,7 @@ struct Activations {
   std::vector<float> att;    // (chunk, n_heads * head_dim) attention output
   std::vector<float> hb;     // (chunk, ffn_dim) gate, then silu(gate) * up
   std::vector<float> hb2;    // (chunk, ffn_dim) up
-  std::vector<float> scores; // (n_ctx) attention scores of one (token, head)
+  std::vector<float> scores; // (n_threads, n_ctx) attention scores of one (token, head), per thread
   std::vector<float> logits; // (chunk, vocab)
   LinearInput input;         // the current linear-layer input, quantized per weight format
 };

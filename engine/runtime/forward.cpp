@@ -14,6 +14,7 @@
 
 #include <cmath>
 
+#include "engine/runtime/parallel.h"
 #include "engine/runtime/session.h"
 
 namespace lathe {
@@ -21,11 +22,14 @@ namespace lathe {
 void Session::linear(const WeightView& w, LinearInput& in, float* out, int64_t out_stride) {
   const kernels::LinearKernels& lk = *kernels_->linear(w.type); // checked when the model was loaded
   const void* xq = in.get(lk.activation, *kernels_);
-  if (in.n_tokens() == 1) {
-    lk.matvec(w.data, xq, out, w.cols, 0, w.rows);
-  } else {
-    lk.matmul(w.data, xq, out, w.cols, in.n_tokens(), out_stride, 0, w.rows);
-  }
+  const int64_t n_tokens = in.n_tokens();
+  parallel_ranges(n_threads_, w.rows, [&](int64_t row_begin, int64_t row_end, int) {
+    if (n_tokens == 1) {
+      lk.matvec(w.data, xq, out, w.cols, row_begin, row_end);
+    } else {
+      lk.matmul(w.data, xq, out, w.cols, n_tokens, out_stride, row_begin, row_end);
+    }
+  });
 }
 
 void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
@@ -81,7 +85,9 @@ void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
       k.rope(q + t * q_dim, c.n_heads, pos + t, rope_);
       k.rope(k_new + t * kv_dim, c.n_kv_heads, pos + t, rope_);
     }
-    k.attention(shape, q, k_cache, v_cache, att, s.scores.data(), 0, c.n_heads);
+    parallel_ranges(n_threads_, c.n_heads, [&](int64_t head_begin, int64_t head_end, int thread) {
+      k.attention(shape, q, k_cache, v_cache, att, s.scores.data() + thread * n_ctx_, head_begin, head_end);
+    });
     s.input.set(att, n, q_dim);
     linear(L.wo, s.input, xb2, dim);
     k.add(x, xb2, n * dim);

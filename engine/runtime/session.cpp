@@ -22,6 +22,11 @@ int64_t resolve_chunk(const SessionOptions& o) {
   return o.chunk;
 }
 
+int resolve_threads(const SessionOptions& o) {
+  if (o.n_threads <= 0) throw std::invalid_argument(fmt::format("thread count {} must be positive", o.n_threads));
+  return o.n_threads;
+}
+
 kernels::RopeParams rope_params(const Model& m) {
   const ModelConfig& c = m.config();
   kernels::RopeParams p;
@@ -41,9 +46,10 @@ Session::Session(const Model& model, const SessionOptions& options)
       kernels_(&model.kernels()),
       n_ctx_(resolve_context(model.config(), options)),
       chunk_(std::min(resolve_chunk(options), n_ctx_)),
+      n_threads_(resolve_threads(options)),
       rope_(rope_params(model)),
       kv_(model.config().n_layers, n_ctx_, model.config().n_kv_heads * model.config().head_dim),
-      act_(model.config(), chunk_, n_ctx_) {
+      act_(model.config(), chunk_, n_ctx_, n_threads_) {
   history_.reserve(static_cast<size_t>(n_ctx_));
 }
 

@@ -26,14 +26,15 @@ class ContextFullError : public std::runtime_error {
 struct SessionOptions {
   int64_t n_ctx = 0;  // context length; 0: the model's, capped at kDefaultContext
   int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
+  int n_threads = 1;  // threads for the matrix products and attention; results do not depend on it
 
   static constexpr int64_t kDefaultContext = 4096;
 };
 
 class Session {
  public:
-  // Throws std::invalid_argument for a context or chunk that is not positive
-  // or a context longer than the model's.
+  // Throws std::invalid_argument for a context, chunk or thread count that is
+  // not positive, or a context longer than the model's.
   explicit Session(const Model& model, const SessionOptions& options = {});
 
   // Runs `tokens` through the model, `chunk` at a time, and returns the
@@ -55,6 +56,7 @@ class Session {
   const Model& model() const { return *model_; }
   int64_t n_ctx() const { return n_ctx_; }
   int64_t chunk() const { return chunk_; }
+  int n_threads() const { return n_threads_; }
   int64_t n_past() const { return static_cast<int64_t>(history_.size()); }
   int64_t vocab_size() const { return model_->config().vocab_size; }
   // The tokens in the cache, position by position: (n_past).
@@ -74,6 +76,7 @@ class Session {
   const kernels::KernelTable* kernels_;
   int64_t n_ctx_;
   int64_t chunk_;
+  int n_threads_;
   kernels::RopeParams rope_;
   KvCache kv_;
   Activations act_;
