@@ -15,5 +15,8 @@ struct Command {
 Command add_info_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_config_command(CLI::App& app);
+Command add_generate_command(CLI::App& app);
+Command add_chat_command(CLI::App& app);
+Command add_perplexity_command(CLI::App& app);
 
 } // namespace lathe::cli

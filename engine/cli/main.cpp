@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
       lathe::cli::add_info_command(app),
       lathe::cli::add_tokenize_command(app),
       lathe::cli::add_config_command(app),
+      lathe::cli::add_generate_command(app),
+      lathe::cli::add_chat_command(app),
+      lathe::cli::add_perplexity_command(app),
   };
 
   try {
