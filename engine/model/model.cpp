@@ -1,6 +1,10 @@
 #include "engine/model/model.h"
 
+#include <fmt/format.h>
+
 #include <utility>
+
+#include "engine/model/memory_check.h"
 
 namespace lathe {
 
@@ -12,7 +16,11 @@ Model::Model(gguf::GgufFile file, const kernels::KernelTable& kernels)
 }
 
 Model Model::load(const std::filesystem::path& path, const kernels::KernelTable& kernels) {
-  return Model(gguf::GgufFile::open(path), kernels);
+  gguf::GgufFile file = gguf::GgufFile::open(path);
+  // Every weight is read for every token: a model that does not fit in memory
+  // would be paged in from disk again and again, or killed half-way.
+  require_memory(file.file_size() - file.data_offset(), fmt::format("{}: the model", path.string()));
+  return Model(std::move(file), kernels);
 }
 
 } // namespace lathe

@@ -15,7 +15,9 @@ namespace lathe {
 class Model {
  public:
   // Maps the file and checks every tensor the decoder needs. Throws
-  // gguf::GgufError with a message naming the file and what is wrong.
+  // gguf::GgufError with a message naming the file and what is wrong, and
+  // OutOfMemoryError (engine/model/memory_check.h) when the weights are larger
+  // than the memory available, before any of them is read.
   static Model load(const std::filesystem::path& path,
                     const kernels::KernelTable& kernels = kernels::active_kernels());
 
