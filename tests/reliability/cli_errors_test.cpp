@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <sstream>
 #include <string>
 
+#include "engine/model/memory_check.h"
 #include "reliability/chat_model.h"
 
 namespace lathe {
@@ -137,6 +140,45 @@ TEST_F(CliErrorsTest, InvalidUtf8Text) {
   const Outcome lenient = lathe(
       {"tokenize", "-m", model, "-f", write_text("bad2.txt", "caf\xC3"), "--replace-invalid-utf8", "--ids"});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+}
+
+TEST_F(CliErrorsTest, EmptyPrompt) {
+  const Outcome r = lathe({"generate", "-m", write(make_chat_model()), "-p", ""});
+  expect_error(r);
+  EXPECT_THAT(r.err, HasSubstr("the prompt is empty"));
+}
+
+TEST_F(CliErrorsTest, PromptLongerThanTheContext) {
+  const std::string model = write(make_chat_model(32));
+  const Outcome r = lathe({"generate", "-m", model, "-p", std::string(40, 'x')});
+  expect_error(r);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("the prompt is 40 tokens"), HasSubstr("context of 32")));
+  const Outcome truncated =
+      lathe({"generate", "-m", model, "-p", std::string(40, 'x'), "--truncate", "-n", "2"});
+  EXPECT_EQ(truncated.exit_code, 0) << truncated.err;
+}
+
+TEST_F(CliErrorsTest, TokenBudgetOfZero) {
+  const Outcome r = lathe({"generate", "-m", write(make_chat_model()), "-p", "hello", "-n", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "") << "nothing is generated";
+  EXPECT_THAT(r.err, HasSubstr("token budget"));
+}
+
+TEST_F(CliErrorsTest, ModelLargerThanTheMemory) {
+  const AvailableMemory available = available_memory();
+  if (available.bytes == UINT64_MAX) GTEST_SKIP() << "this system reports no available memory";
+  // As BadInputTest.ModelLargerThanTheMemory: a sparse file, never read.
+  const uint64_t rows = 2 * available.bytes / (64 * sizeof(float)) + 1;
+  gguf::testing::GgufWriter w = chat_model_writer(make_chat_model(), {"token_embd.weight"});
+  w.tensor({.name = "token_embd.weight", .dims = {64, rows}, .type_id = 0, .data = {}, .offset = {}});
+  gguf::testing::Layout layout;
+  const auto path = dir_.write("huge.gguf", w.build(&layout));
+  std::filesystem::resize_file(path,
+                               layout.data_offset + layout.tensor_offsets.back() + rows * 64 * sizeof(float));
+  const Outcome r = lathe({"generate", "-m", path.string(), "-p", "hello"});
+  expect_error(r);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("huge.gguf: the model needs"), HasSubstr("GiB is available")));
 }
 
 TEST_F(CliErrorsTest, InvalidConfigValue) {

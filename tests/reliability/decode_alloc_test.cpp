@@ -1,8 +1,8 @@
 // Resource limits: the decode loop of the small model (SmolLM2) allocates
 // nothing per token. Heap allocations are counted over 1,000 tokens
 // (tests/runtime/allocation_counter.cpp replaces the global operator new of
-// this binary, which is why it is an executable of its own, and why it is not
-// built with the sanitizers, which own operator new themselves):
+// this binary, which is why it is an executable of its own; the sanitizer
+// build leaves it out, as 2,000 Debug decode steps would take minutes):
 //   - evaluating one token (Session::eval) and choosing the next
 //     (Sampler::sample, Sampler::accept): no allocation at all;
 //   - the whole generate() loop, which also streams the text, watches for
