@@ -1,6 +1,7 @@
 // Element-wise kernels, AVX2: RMS norm, SwiGLU, residual add, rotary
 // embedding. Each does the scalar reference's float operations per element
-// (kernels/scalar/elementwise.cpp), 8 lanes at a time; tails run the same
+// (kernels/scalar/elementwise.cpp), 8 lanes at a time; the tails of
+// silu_mul and add go to the scalar kernel, the others run the same
 // expressions one element at a time. Differences from the reference:
 //   rmsnorm   the squares are summed in double in another order
 //   silu_mul  e^-g from the vector exp of simd.h (within 2 ulp)
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/scalar/scalar_kernels.h"
 #include "kernels/x86/avx2/avx2_kernels.h"
 #include "kernels/x86/avx2/simd.h"
 
@@ -50,16 +52,13 @@ void silu_mul(const float* gate, const float* up, float* y, int64_t n) {
     const __m256 e = exp(_mm256_sub_ps(_mm256_setzero_ps(), g)); // e^-g; +inf for g < -88.7, so g / inf = -0
     _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
   }
-  for (; i < n; ++i) {
-    const float g = gate[i];
-    y[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
+  if (i < n) scalar::silu_mul(gate + i, up + i, y + i, n - i);
 }
 
 void add(float* __restrict x, const float* __restrict y, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_add_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-  for (; i < n; ++i) x[i] += y[i];
+  if (i < n) scalar::add(x + i, y + i, n - i);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // Element-wise kernels, AVX-512: RMS norm, SwiGLU, residual add, rotary
 // embedding. Each does the scalar reference's float operations per element
-// (kernels/scalar/elementwise.cpp), 16 lanes at a time; tails run the same
+// (kernels/scalar/elementwise.cpp), 16 lanes at a time; the tails of
+// silu_mul and add go to the scalar kernel, the others run the same
 // expressions one element at a time. Differences from the reference:
 //   rmsnorm   the squares are summed in double in another order
 //   silu_mul  e^-g from the vector exp of simd.h (within 2 ulp)
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/scalar/scalar_kernels.h"
 #include "kernels/x86/avx512/avx512_kernels.h"
 #include "kernels/x86/avx512/simd.h"
 
@@ -48,16 +50,13 @@ void silu_mul(const float* gate, const float* up, float* y, int64_t n) {
     const __m512 e = exp(_mm512_sub_ps(_mm512_setzero_ps(), g)); // e^-g; +inf for g < -88.7, so g / inf = -0
     _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), _mm512_loadu_ps(up + i)));
   }
-  for (; i < n; ++i) {
-    const float g = gate[i];
-    y[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
+  if (i < n) scalar::silu_mul(gate + i, up + i, y + i, n - i);
 }
 
 void add(float* __restrict x, const float* __restrict y, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_add_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
-  for (; i < n; ++i) x[i] += y[i];
+  if (i < n) scalar::add(x + i, y + i, n - i);
 }
 
 namespace {
