@@ -101,6 +101,8 @@ void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
     s.input.set(hb, n, ffn_dim);
     linear(L.w_down, s.input, xb2, dim);
     k.add(x, xb2, n * dim);
+
+    if (layer_observer_) layer_observer_(l, pos, n, x);
   }
 
   // Logits, for every token or only the last.

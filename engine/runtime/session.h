@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -48,6 +49,13 @@ class Session {
   // (tokens.size(), vocab), row t predicting the token after tokens[t].
   std::span<const float> eval_all(std::span<const int32_t> tokens);
 
+  // Called after every layer of every forward pass with the residual stream
+  // x: (n_tokens, dim) for positions pos0 .. pos0 + n_tokens - 1, to compare
+  // layers with a reference runtime. Empty by default (then it costs one
+  // test per layer). It must not keep the pointer.
+  using LayerObserver = std::function<void(int64_t layer, int64_t pos0, int64_t n_tokens, const float* x)>;
+  void set_layer_observer(LayerObserver observer) { layer_observer_ = std::move(observer); }
+
   // Keeps the first n_keep positions and forgets the rest. PRECONDITION:
   // 0 <= n_keep <= n_past().
   void rewind(int64_t n_keep);
@@ -81,6 +89,7 @@ class Session {
   KvCache kv_;
   Activations act_;
   std::vector<int32_t> history_; // (n_past), capacity n_ctx
+  LayerObserver layer_observer_;
 };
 
 } // namespace lathe
