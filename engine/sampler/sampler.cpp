@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace lathe {
@@ -74,7 +75,12 @@ int32_t Sampler::sample(std::span<const float> logits) {
     throw std::invalid_argument(
         fmt::format("sampler got {} logits for a vocabulary of {}", logits.size(), vocab_size_));
   }
-  for (size_t i = 0; i < logits.size(); ++i) candidates_[i] = {static_cast<int32_t>(i), logits[i]};
+  // A NaN logit (from NaN weights) becomes -inf: the least likely token, and
+  // one the sort below can order (NaN would break its strict weak ordering).
+  for (size_t i = 0; i < logits.size(); ++i) {
+    candidates_[i] = {static_cast<int32_t>(i),
+                      std::isnan(logits[i]) ? -std::numeric_limits<float>::infinity() : logits[i]};
+  }
   apply_repeat_penalty();
 
   if (params_.temperature == 0.0f) {

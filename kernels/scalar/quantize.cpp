@@ -22,8 +22,10 @@
 namespace lathe::kernels::scalar {
 namespace {
 
-// Round to nearest, ties to even, in the default rounding mode.
-int round_even(float v) { return static_cast<int>(std::nearbyint(v)); }
+// Round to nearest, ties to even, in the default rounding mode. NaN (what
+// NaN or Inf activations become here, e.g. from a model with NaN weights)
+// gives 0: converting it to int would be undefined behaviour.
+int round_even(float v) { return std::isnan(v) ? 0 : static_cast<int>(std::nearbyint(v)); }
 
 // One 32-element block: writes the codes, returns d and the code sum.
 struct Q8Block {

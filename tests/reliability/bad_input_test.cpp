@@ -170,6 +170,49 @@ TEST(RequireMemory, NamesWhatNeedsHowMuchAndTheLimit) {
   EXPECT_NO_THROW(require_memory(UINT64_MAX - 1, "x", AvailableMemory{}));
 }
 
+// What NaN or Inf weights turn activations into must not make the kernels'
+// activation quantizers convert NaN to an integer (undefined behaviour, which
+// the sanitizer build reports): the scalar reference and the active table.
+TEST(NonFiniteActivations, QuantizeWithoutUndefinedBehaviour) {
+  std::vector<float> x(256);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.25f * static_cast<float>(i % 17) - 2.0f;
+  x[3] = kNaN;
+  x[40] = kInf;
+  x[77] = -kInf;
+  std::vector<std::byte> out(4096);
+  for (const kernels::KernelTable* table : {&kernels::scalar_kernels(), &kernels::active_kernels()}) {
+    for (const kernels::QuantizeRowFn q :
+         {table->quantize_q8_0, table->quantize_q8_1, table->quantize_q8_k}) {
+      if (q) q(x.data(), out.data(), static_cast<int64_t>(x.size()));
+    }
+  }
+}
+
+// NaN logits (some rows of the output matrix NaN) are the least likely
+// tokens: never drawn while any other token has a probability, and no NaN
+// reaches the sampler's sort, whose ordering it would break.
+TEST(NonFiniteActivations, NaNLogitsAreNeverSampled) {
+  std::vector<float> logits(1000);
+  for (size_t i = 0; i < logits.size(); ++i)
+    logits[i] = i % 3 == 0 ? kNaN : 0.01f * static_cast<float>(i % 101);
+  for (const SamplerParams& p :
+       {SamplerParams{.temperature = 0.0f}, SamplerParams{.temperature = 0.8f},
+        SamplerParams{.temperature = 1.5f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f}}) {
+    Sampler sampler(static_cast<int64_t>(logits.size()), p);
+    for (int draw = 0; draw < 200; ++draw) {
+      const int32_t id = sampler.sample(logits);
+      ASSERT_GE(id, 0);
+      ASSERT_LT(id, 1000);
+      EXPECT_NE(id % 3, 0) << "drew token " << id << ", whose logit is NaN";
+    }
+  }
+  const std::vector<float> all_nan(1000, kNaN);
+  Sampler sampler(1000, SamplerParams{.temperature = 0.8f});
+  const int32_t id = sampler.sample(all_nan);
+  EXPECT_GE(id, 0);
+  EXPECT_LT(id, 1000);
+}
+
 class PromptTest : public BadInputTest {
  protected:
   PromptTest()
