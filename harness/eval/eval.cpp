@@ -182,6 +182,12 @@ void apply_trust(const Suite& suite, EvalResult& r) {
                             "all have been read from memory for every token",
                             r.bandwidth_share, t.bandwidth_share_max));
   }
+  if (!r.runs.empty() && r.cpu_share < t.cpu_share_min) {
+    p.push_back(fmt::format("the runs got {:.0f}% of the CPU time of {} thread{} (limit {:.0f}%): other processes "
+                            "shared the cores",
+                            100 * r.cpu_share, r.setup.threads, r.setup.threads == 1 ? "" : "s",
+                            100 * t.cpu_share_min));
+  }
   if (r.max_timer_mismatch > t.timer_mismatch_max) {
     p.push_back(fmt::format("the engine's timings and the harness's wall clock disagree by {:.2f}% (limit {:.2f}%)",
                             100 * r.max_timer_mismatch, 100 * t.timer_mismatch_max));
@@ -198,12 +204,15 @@ void apply_trust(const Suite& suite, EvalResult& r) {
 void summarise_runs(EvalResult& r) {
   std::vector<double> gen, prompt, ttft, mem;
   int64_t passed = 0, total = 0;
+  double cpu = 0.0, wall = 0.0;
   for (const RunRecord& run : r.runs) {
     gen.push_back(run.generation_tps);
     prompt.push_back(run.prompt_tps);
     ttft.push_back(run.ttft_ms);
     mem.push_back(run.peak_memory_gb);
     passed += run.checks_passed;
+    cpu += run.cpu_s;
+    wall += run.wall_s;
     total += run.checks_total;
     for (const GenerationRecord& g : run.generations) r.max_timer_mismatch = std::max(r.max_timer_mismatch, g.timer_mismatch());
   }
@@ -212,6 +221,7 @@ void summarise_runs(EvalResult& r) {
   r.ttft_ms = summarize(ttft);
   r.peak_memory_gb = summarize(mem);
   r.sanity_check = total ? static_cast<double>(passed) / static_cast<double>(total) : 0.0;
+  r.cpu_share = wall > 0 ? cpu / (wall * r.setup.threads) : 0.0;
   r.bandwidth_gbs = static_cast<double>(r.weight_bytes_per_token) * r.generation_tps.mean / 1e9;
   r.bandwidth_share = r.ceiling.gb_per_s > 0 ? r.bandwidth_gbs / r.ceiling.gb_per_s : 0.0;
 }

@@ -51,6 +51,7 @@ nlohmann::json run_json(const RunRecord& run) {
           {"checks_passed", run.checks_passed},
           {"checks_total", run.checks_total},
           {"wall_s", run.wall_s},
+          {"cpu_s", run.cpu_s},
           {"generations", gens}};
 }
 
@@ -96,7 +97,8 @@ nlohmann::json to_json(const EvalResult& r) {
                 {"bandwidth_ceiling", {{"gbs", r.ceiling.gb_per_s}, {"threads", r.ceiling.threads},
                                        {"bytes", r.ceiling.bytes}, {"passes", r.ceiling.passes}}},
                 {"bandwidth_share", r.bandwidth_share},
-                {"max_timer_mismatch", r.max_timer_mismatch}};
+                {"max_timer_mismatch", r.max_timer_mismatch},
+                {"cpu_share", r.cpu_share}};
   nlohmann::json runs = nlohmann::json::array(), warmups = nlohmann::json::array();
   for (const RunRecord& run : r.runs) runs.push_back(run_json(run));
   for (const RunRecord& run : r.warmups) warmups.push_back(run_json(run));
@@ -165,6 +167,7 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const EvalResult&
     add("bandwidth_gbs", fmt::format("{:.2f}", r.bandwidth_gbs));
     add("bandwidth_ceiling_gbs", fmt::format("{:.2f}", r.ceiling.gb_per_s));
     add("bandwidth_share", fmt::format("{:.3f}", r.bandwidth_share));
+    add("cpu_share", fmt::format("{:.3f}", r.cpu_share));
   }
   if (r.quality_ran) {
     add("ref_perplexity", fmt::format("{:.4f}", r.quality.text.perplexity()));

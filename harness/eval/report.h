@@ -55,6 +55,7 @@ struct EvalResult {
   double bandwidth_gbs = 0.0;
   double bandwidth_share = 0.0;
   double max_timer_mismatch = 0.0;
+  double cpu_share = 0.0;     // CPU time of the measured runs / (their wall time x threads)
 
   // Quality.
   bool quality_ran = false;

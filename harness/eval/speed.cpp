@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 
@@ -17,6 +19,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
+// User + system CPU seconds of this process so far, all threads.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 } // namespace
 
 double GenerationRecord::timer_mismatch() const {
@@ -30,6 +40,7 @@ RunRecord run_workload(const Model& model, const Tokenizer& tokenizer, const Eng
   run.warmup = warmup;
   run.peak_memory_reset = reset_peak_rss();
   const Clock::time_point run_start = Clock::now();
+  const double cpu_start = cpu_seconds();
   int64_t decoded = 0, prompted = 0;
   double decode_s = 0.0, prefill_s = 0.0, ttft_sum = 0.0;
 
@@ -79,6 +90,7 @@ RunRecord run_workload(const Model& model, const Tokenizer& tokenizer, const Eng
     run.generations.push_back(std::move(g));
   }
   run.wall_s = seconds(run_start, Clock::now());
+  run.cpu_s = cpu_seconds() - cpu_start;
   run.generation_tps = decode_s > 0 ? static_cast<double>(decoded) / decode_s : 0.0;
   run.prompt_tps = prefill_s > 0 ? static_cast<double>(prompted) / prefill_s : 0.0;
   run.ttft_ms = workload.prompts.empty() ? 0.0 : 1e3 * ttft_sum / static_cast<double>(workload.prompts.size());

@@ -59,6 +59,7 @@ struct RunRecord {
   int64_t checks_passed = 0;
   int64_t checks_total = 0;
   double wall_s = 0.0;
+  double cpu_s = 0.0;          // CPU time of the whole process (every thread) during the run
 };
 
 RunRecord run_workload(const Model& model, const Tokenizer& tokenizer, const EngineSetup& setup,

@@ -195,10 +195,11 @@ Suite load_suite(const std::filesystem::path& file) {
   s.thresholds.sanity_check_min = r.number(th["sanity_check_min"], "thresholds.sanity_check_min", 0, 1);
 
   const YAML::Node trust = root["trust"];
-  r.keys(trust, "trust", {"generation_tps_cv_max", "bandwidth_share_max", "timer_mismatch_max"});
+  r.keys(trust, "trust", {"generation_tps_cv_max", "bandwidth_share_max", "timer_mismatch_max", "cpu_share_min"});
   s.trust.generation_tps_cv_max = r.number(trust["generation_tps_cv_max"], "trust.generation_tps_cv_max", 0, 10);
   s.trust.bandwidth_share_max = r.number(trust["bandwidth_share_max"], "trust.bandwidth_share_max", 0, 100);
   s.trust.timer_mismatch_max = r.number(trust["timer_mismatch_max"], "trust.timer_mismatch_max", 0, 10);
+  s.trust.cpu_share_min = r.number(trust["cpu_share_min"], "trust.cpu_share_min", 0, 1);
 
   const YAML::Node prompts = root["prompts"];
   if (!prompts.IsSequence() || prompts.size() == 0) r.fail(prompts, "prompts: expected a non-empty list");

@@ -44,6 +44,7 @@ struct TrustLimits {
   double generation_tps_cv_max = 0.0; // run-to-run spread of the decode speed
   double bandwidth_share_max = 0.0;   // achieved / measured ceiling; above ~1 the weights were not all read
   double timer_mismatch_max = 0.0;    // engine-reported vs harness wall-clock time of a generation
+  double cpu_share_min = 0.0;         // CPU time the runs got / (wall time x threads); below: a shared machine
 };
 
 struct Suite {

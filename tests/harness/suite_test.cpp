@@ -62,7 +62,7 @@ class SuiteErrors : public ::testing::Test {
            "bandwidth:\n  buffer_mib: 64\n  passes: 2\n"
            "thresholds:\n  kl_divergence_max: 0.01\n  top1_agreement_min: 0.9\n  ref_perplexity_max: 20\n"
            "  sanity_check_min: 1\ntrust:\n  generation_tps_cv_max: 0.03\n  bandwidth_share_max: 1.05\n"
-           "  timer_mismatch_max: 0.02\nprompts:\n  - name: p\n    kind: reasoning\n    user: 2 + 2?\n    checks: " +
+           "  timer_mismatch_max: 0.02\n  cpu_share_min: 0.9\nprompts:\n  - name: p\n    kind: reasoning\n    user: 2 + 2?\n    checks: " +
            checks + "\n";
   }
 
