@@ -18,5 +18,6 @@ Command add_config_command(CLI::App& app);
 Command add_generate_command(CLI::App& app);
 Command add_chat_command(CLI::App& app);
 Command add_perplexity_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 } // namespace lathe::cli

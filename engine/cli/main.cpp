@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
       lathe::cli::add_generate_command(app),
       lathe::cli::add_chat_command(app),
       lathe::cli::add_perplexity_command(app),
+      lathe::cli::add_bench_command(app),
   };
 
   try {

@@ -9,6 +9,19 @@
 #include <thread>
 
 namespace lathe::cli {
+namespace {
+
+// Knob values that are declared (and validate) but that the engine cannot
+// act on yet: refused rather than silently ignored.
+void check_implemented(const RuntimeConfig& config) {
+  if (config.kernels.matvec_layout == MatvecLayout::kRepacked) {
+    throw ConfigError(
+        "kernels.matvec_layout: repacked is not available: no kernel of this build offers an interleaved weight "
+        "layout yet (allowed: plain)");
+  }
+}
+
+} // namespace
 
 void add_run_options(CLI::App& cmd, RunOptions& o, std::optional<int64_t> default_ctx) {
   cmd.add_option("-m,--model", o.model, "Path to the .gguf model file")->required();
@@ -51,7 +64,9 @@ RuntimeConfig resolve_config(const RunOptions& run, const SamplingOptions* sampl
     set("--repeat-last-n", "sampling.repeat_last_n", sampling->repeat_last_n);
   }
   try {
-    return load_runtime_config(c);
+    RuntimeConfig config = load_runtime_config(c);
+    check_implemented(config);
+    return config;
   } catch (const ConfigError& e) {
     std::string message = e.what();
     for (const auto& [set_form, flag_form] : spelled) {
@@ -69,6 +84,7 @@ SessionOptions session_options(const RuntimeConfig& config) {
   o.chunk = config.prefill.chunk_size;
   o.n_threads = config.threads.count > 0 ? config.threads.count
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.pin_threads = config.threads.pin;
   return o;
 }
 

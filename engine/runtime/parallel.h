@@ -5,9 +5,18 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace lathe {
+
+// Parallel regions entered so far by this process (those with more than one
+// thread), so that `lathe bench` can count regions per token and report the
+// fork/join overhead. A relaxed increment per region: a few ns.
+inline std::atomic<uint64_t>& parallel_region_count() {
+  static std::atomic<uint64_t> count{0};
+  return count;
+}
 
 // Calls fn(begin, end, thread) for n_threads disjoint ranges that cover
 // [0, n), thread in [0, n_threads); runs on the calling thread alone when
@@ -19,6 +28,7 @@ void parallel_ranges(int n_threads, int64_t n, Fn&& fn) {
     fn(int64_t{0}, n, 0);
     return;
   }
+  parallel_region_count().fetch_add(1, std::memory_order_relaxed);
 #pragma omp parallel num_threads(n_threads)
   {
     const int64_t t = omp_get_thread_num();

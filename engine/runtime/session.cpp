@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/runtime/thread_pin.h"
+
 namespace lathe {
 namespace {
 
@@ -51,6 +53,7 @@ Session::Session(const Model& model, const SessionOptions& options)
       kv_(model.config().n_layers, n_ctx_, model.config().n_kv_heads * model.config().head_dim),
       act_(model.config(), chunk_, n_ctx_, n_threads_) {
   history_.reserve(static_cast<size_t>(n_ctx_));
+  if (options.pin_threads) pin_threads(n_threads_);
 }
 
 void Session::check(std::span<const int32_t> tokens) const {

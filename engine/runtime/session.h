@@ -28,6 +28,7 @@ struct SessionOptions {
   int64_t n_ctx = 0;  // context length; 0: the model's, capped at kDefaultContext
   int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
   int n_threads = 1;  // threads for the matrix products and attention; results do not depend on it
+  bool pin_threads = false; // pin thread t to the t-th allowed CPU (engine/runtime/thread_pin.h)
 
   static constexpr int64_t kDefaultContext = 4096;
 };
@@ -35,7 +36,8 @@ struct SessionOptions {
 class Session {
  public:
   // Throws std::invalid_argument for a context, chunk or thread count that is
-  // not positive, or a context longer than the model's.
+  // not positive, or a context longer than the model's; std::runtime_error
+  // when pin_threads is set and the threads cannot be pinned.
   explicit Session(const Model& model, const SessionOptions& options = {});
 
   // Runs `tokens` through the model, `chunk` at a time, and returns the
