@@ -1,14 +1,19 @@
 #include "engine/runtime/thread_pin.h"
 
 #include <fmt/format.h>
+
+#include "engine/runtime/parallel.h"
+
+#ifdef __linux__
 #include <pthread.h>
 #include <sched.h>
 
 #include <cstring>
-
-#include "engine/runtime/parallel.h"
+#endif
 
 namespace lathe {
+
+#ifdef __linux__
 
 const std::vector<int>& allowed_cpus() {
   static const std::vector<int> cpus = [] {
@@ -69,5 +74,16 @@ void pin_threads(int n_threads) {
     }
   }
 }
+
+#else // Affinity masks are a Linux interface (macOS has only hints).
+
+const std::vector<int>& allowed_cpus() {
+  static const std::vector<int> none;
+  return none;
+}
+
+void pin_threads(int) { throw std::runtime_error("threads.pin: pinning threads is only supported on Linux"); }
+
+#endif
 
 } // namespace lathe

@@ -3,18 +3,23 @@
 // pinning lasts for the process.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <vector>
 
 #include "engine/runtime/parallel.h"
 #include "engine/runtime/thread_pin.h"
 
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#endif
+
 namespace lathe {
 namespace {
 
 using ::testing::HasSubstr;
+
+#ifdef __linux__
 
 // The one CPU the calling thread may run on, or -1 when it may run on several.
 int pinned_cpu() {
@@ -50,6 +55,14 @@ TEST(ThreadPin, EveryThreadOnItsOwnCpuInLaterRegions) {
   }
   EXPECT_EQ(pinned_cpu(), cpus[0]) << "the calling thread is thread 0";
 }
+
+#else
+
+TEST(ThreadPin, IsAnErrorWhereThereAreNoAffinityMasks) {
+  EXPECT_THROW(pin_threads(1), std::runtime_error);
+}
+
+#endif
 
 } // namespace
 } // namespace lathe
