@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 
@@ -76,6 +77,7 @@ HostInfo host_info() {
   HostInfo h;
   h.commit = LATHE_BUILD_COMMIT;
   h.isa = std::string(kernels::kIsaName);
+  if (const char* policy = std::getenv("OMP_WAIT_POLICY")) h.omp_wait_policy = policy;
   h.cpu = "unknown CPU";
   std::ifstream f("/proc/cpuinfo");
   for (std::string line; std::getline(f, line);) {

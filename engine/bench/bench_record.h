@@ -16,6 +16,9 @@ struct HostInfo {
   std::string commit; // short hash the binary was built from, "+" for uncommitted changes
   std::string cpu;    // /proc/cpuinfo's model name
   std::string isa;    // kernel variant compiled in (LATHE_ISA)
+  // $OMP_WAIT_POLICY ("" when unset): how idle OpenMP threads wait, which
+  // decides multi-threaded speed on a busy machine (docs/performance.md).
+  std::string omp_wait_policy;
 };
 HostInfo host_info();
 

@@ -37,7 +37,8 @@ void print_markdown(std::FILE* out, const BenchReport& r) {
                size_text(r.model.size), params_text(r.model.n_params), backend_text(r), threads_text(rec),
                rec.result.test.name(), fmt::format("{:.2f} ± {:.2f}", rec.avg_ts(), rec.stddev_ts()), gbps);
   }
-  fmt::print(out, "\nbuild: {} ({}, kernels {})\n", r.host.commit, r.host.cpu, r.host.isa);
+  fmt::print(out, "\nbuild: {} ({}, kernels {}, OMP_WAIT_POLICY {})\n", r.host.commit, r.host.cpu, r.host.isa,
+             r.host.omp_wait_policy.empty() ? "unset" : r.host.omp_wait_policy);
   for (const BenchRecord& rec : r.records) {
     if (rec.result.test.n_gen == 0 || rec.result.n_threads < 2) continue;
     const double token_ns = rec.avg_ns() / static_cast<double>(rec.result.test.n_gen);
@@ -63,6 +64,7 @@ void print_json(std::FILE* out, const BenchReport& r) {
     j["build_commit"] = r.host.commit;
     j["cpu_info"] = r.host.cpu;
     j["isa"] = r.host.isa;
+    j["omp_wait_policy"] = r.host.omp_wait_policy;
     j["backends"] = "CPU";
     j["model_filename"] = r.model.filename;
     j["model_type"] = r.model.type;

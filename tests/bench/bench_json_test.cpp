@@ -2,6 +2,7 @@
 // llama-bench's fields, the raw samples, and the commit, CPU and ISA.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -24,6 +25,8 @@ TEST(BenchJson, RecordsOnSmolLm2) {
     EXPECT_FALSE(rec["build_commit"].get<std::string>().empty());
     EXPECT_FALSE(rec["cpu_info"].get<std::string>().empty());
     EXPECT_EQ(rec["isa"], std::string(kernels::kIsaName));
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    EXPECT_EQ(rec["omp_wait_policy"], policy ? policy : "");
     EXPECT_EQ(rec["model_filename"], model->string());
     EXPECT_EQ(rec["model_type"], "llama 135M Q4_1");
     EXPECT_EQ(rec["model_n_params"], 134515008);
