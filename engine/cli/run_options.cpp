@@ -69,6 +69,8 @@ SessionOptions session_options(const RuntimeConfig& config) {
   o.chunk = config.prefill.chunk_size;
   o.n_threads = config.threads.count > 0 ? config.threads.count
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
+  o.kv_window = config.kv_cache.max_tokens;
   return o;
 }
 
