@@ -56,6 +56,26 @@ QuantizeRowFn KernelTable::quantizer(ActivationType type) const {
   return nullptr;
 }
 
+AttentionFn KernelTable::attention_for(KvType type) const {
+  switch (type) {
+    case KvType::kF32: return attention;
+    case KvType::kF16: return attention_f16;
+    case KvType::kQ8_0: return attention_q8_0;
+    case KvType::kQ4_0: return attention_q4_0;
+  }
+  return nullptr;
+}
+
+KvStoreRowFn KernelTable::kv_store(KvType type) const {
+  switch (type) {
+    case KvType::kF32: return store_kv_f32;
+    case KvType::kF16: return store_kv_f16;
+    case KvType::kQ8_0: return store_kv_q8_0;
+    case KvType::kQ4_0: return store_kv_q4_0;
+  }
+  return nullptr;
+}
+
 namespace {
 
 KernelTable make_scalar_table() {
@@ -84,7 +104,14 @@ KernelTable make_scalar_table() {
   t.silu_mul = s::silu_mul;
   t.add = s::add;
   t.rope = s::rope;
-  t.attention = s::attention;
+  t.attention = s::attention_f32;
+  t.attention_f16 = s::attention_f16;
+  t.attention_q8_0 = s::attention_q8_0;
+  t.attention_q4_0 = s::attention_q4_0;
+  t.store_kv_f32 = s::store_row_f32;
+  t.store_kv_f16 = s::store_row_f16;
+  t.store_kv_q8_0 = s::quantize_row_q8_0;
+  t.store_kv_q4_0 = s::quantize_row_q4_0;
   return t;
 }
 

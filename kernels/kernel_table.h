@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "kernels/kv_types.h"
 #include "kernels/quant_types.h"
 
 namespace lathe::kernels {
@@ -99,21 +100,28 @@ using RopeFn = void (*)(float* x, int64_t n_heads, int64_t pos, const RopeParams
 
 struct AttentionShape {
   int64_t n_tokens = 0;   // queries, at positions pos0 .. pos0 + n_tokens - 1
-  int64_t pos0 = 0;       // query t sees keys 0 .. pos0 + t (causal)
+  int64_t pos0 = 0;       // query t sees keys 0 .. pos0 + t (causal), or the window's part of them
   int64_t n_heads = 0;    // query heads
   int64_t n_kv_heads = 0; // key/value heads; query head h reads KV head h / (n_heads / n_kv_heads)
   int64_t head_dim = 0;
   float scale = 1.0f;     // applied to q.k, usually 1 / sqrt(head_dim)
+  int64_t window = 0;     // 0: all keys; else the last `window` positions only (kernels/kv_types.h)
+  int64_t n_slots = 0;    // 0: row p holds position p; else row p % n_slots (a ring)
 };
 
 // Causal grouped-query attention, softmax(q k^T * scale) v, for the heads in
-// [head_begin, head_end):
+// [head_begin, head_end), over a cache in one KvType (one function per type):
 //   q:      (n_tokens, n_heads * head_dim)
-//   k, v:   (>= pos0 + n_tokens, n_kv_heads * head_dim): row p holds position p
+//   k, v:   (rows, kv_row_bytes(type, n_kv_heads * head_dim) bytes): a row per
+//           position, as AttentionShape::n_slots maps them; every position a
+//           query reads (key_runs) is there
 //   out:    (n_tokens, n_heads * head_dim); only the chosen heads are written
-//   scores: scratch of >= pos0 + n_tokens floats (one per thread)
-using AttentionFn = void (*)(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
-                             const float* __restrict v, float* __restrict out, float* __restrict scores,
+//   scores: scratch of >= pos0 + n_tokens floats (one per thread), or of
+//           >= window floats with a window
+// Scores and sums are accumulated in f32 from the dequantized cache elements.
+// PRECONDITION: head_dim is a multiple of kv_block_size(type).
+using AttentionFn = void (*)(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                             const void* __restrict v, float* __restrict out, float* __restrict scores,
                              int64_t head_begin, int64_t head_end);
 
 // --- The table -------------------------------------------------------------
@@ -134,12 +142,22 @@ struct KernelTable {
   SiluMulFn silu_mul = nullptr;
   AddFn add = nullptr;
   RopeFn rope = nullptr;
-  AttentionFn attention = nullptr;
+  AttentionFn attention = nullptr; // over an f32 cache
+  AttentionFn attention_f16 = nullptr;
+  AttentionFn attention_q8_0 = nullptr;
+  AttentionFn attention_q4_0 = nullptr;
+  KvStoreRowFn store_kv_f32 = nullptr;
+  KvStoreRowFn store_kv_f16 = nullptr;
+  KvStoreRowFn store_kv_q8_0 = nullptr;
+  KvStoreRowFn store_kv_q4_0 = nullptr;
 
   // The kernels for a weight type, or nullptr when this table cannot multiply it.
   const LinearKernels* linear(QuantType type) const;
   // The quantizer for an activation format; nullptr for kF32 (used as is).
   QuantizeRowFn quantizer(ActivationType type) const;
+  // The attention kernel and the row store for a KV cache type.
+  AttentionFn attention_for(KvType type) const;
+  KvStoreRowFn kv_store(KvType type) const;
 };
 
 // The scalar reference set: always built, the oracle for every other ISA.

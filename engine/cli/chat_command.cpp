@@ -1,8 +1,9 @@
 // `lathe chat -m MODEL`: an interactive conversation on the terminal. The
 // whole history is rendered with the model's chat template before each
-// reply; the part of it already in the KV cache (the common prefix of token
-// ids) is kept, and only the rest is evaluated. When the history outgrows
-// the context, the oldest exchanges are dropped.
+// reply. With prompt_cache.enabled, the part of it already in the KV cache
+// (the common prefix of token ids) is kept and only the rest is evaluated;
+// without, the whole history is evaluated again each turn. When the history
+// outgrows the context, the oldest exchanges are dropped.
 //
 // Lines starting with '/' are commands: /reset forgets the conversation,
 // /exit (or end of input) quits. A line ending with '\' continues on the next.
@@ -16,6 +17,7 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/run_options.h"
 #include "engine/generate/adapters.h"
+#include "engine/runtime/prompt_cache.h"
 #include "engine/generate/generate.h"
 
 namespace lathe::cli {
@@ -39,12 +41,6 @@ bool read_message(bool interactive, std::string& out) {
     return true;
   }
   return !out.empty();
-}
-
-size_t common_prefix(std::span<const int32_t> a, std::span<const int32_t> b) {
-  size_t n = 0;
-  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
-  return n;
 }
 
 } // namespace
@@ -116,9 +112,9 @@ Command add_chat_command(CLI::App& app) {
                 history.pop_back();
                 continue;
               }
-              // Keep what the cache already holds; at least one token must be evaluated.
-              const size_t keep = std::min(common_prefix(ids, session.tokens()), ids.size() - 1);
-              session.rewind(static_cast<int64_t>(keep));
+              // With the prompt cache, keep what the KV cache already holds of
+              // the history; without it, evaluate the whole history again.
+              const auto keep = static_cast<size_t>(keep_cached_prefix(session, ids, config.prompt_cache.enabled));
               const GenerateResult r = generate(evaluator, detok, sampler, std::span(ids).subspan(keep), g,
                                                 [](std::string_view piece) {
                                                   std::fwrite(piece.data(), 1, piece.size(), stdout);
@@ -128,8 +124,9 @@ Command add_chat_command(CLI::App& app) {
               fmt::print(stdout, "\n");
               std::fflush(stdout);
               history.push_back({"assistant", r.text});
-              fmt::print(stderr, "[{} tokens, {:.2f} tokens/s; {} of {} context tokens used]\n", r.tokens.size(),
-                         r.timings.decode_tokens_per_s(), session.n_past(), session.n_ctx());
+              fmt::print(stderr, "[{} tokens, {:.2f} tokens/s; prompt {} tokens, {} reused from the cache; {} of {} context tokens used]\n",
+                         r.tokens.size(), r.timings.decode_tokens_per_s(), ids.size(), keep, session.n_past(),
+                         session.n_ctx());
             }
             if (config.sampling.seed < 0) fmt::print(stderr, "lathe chat: seed was {}\n", seed);
             return 0;

@@ -9,6 +9,7 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/run_options.h"
 #include "engine/generate/adapters.h"
+#include "engine/runtime/prompt_cache.h"
 #include "engine/generate/generate.h"
 #include "engine/generate/report.h"
 
@@ -70,11 +71,15 @@ Command add_generate_command(CLI::App& app) {
             g.truncate_prompt = o->truncate;
             if (config.sampling.seed < 0) fmt::print(stderr, "lathe: seed {}\n", seed);
 
-            const GenerateResult r = generate(evaluator, detok, sampler, prompt, g, [](std::string_view piece) {
-              std::fwrite(piece.data(), 1, piece.size(), stdout);
-              std::fflush(stdout);
-              return true;
-            });
+            // One request per process: the prompt cache starts empty and can hold nothing of it.
+            const int64_t kept = keep_cached_prefix(session, prompt, config.prompt_cache.enabled);
+            GenerateResult r = generate(evaluator, detok, sampler, std::span(prompt).subspan(static_cast<size_t>(kept)),
+                                        g, [](std::string_view piece) {
+                                          std::fwrite(piece.data(), 1, piece.size(), stdout);
+                                          std::fflush(stdout);
+                                          return true;
+                                        });
+            if (config.prompt_cache.enabled) r.timings.n_prompt_reused = kept;
             if (!r.text.empty() && r.text.back() != '\n') std::fputc('\n', stdout);
             std::fflush(stdout);
             print_generation_report(stderr, r, session.n_threads());

@@ -85,6 +85,9 @@ SessionOptions session_options(const RuntimeConfig& config) {
   o.n_threads = config.threads.count > 0 ? config.threads.count
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.pin_threads = config.threads.pin;
+  o.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
+  o.kv_window = config.kv_cache.max_tokens;
+  o.huge_pages = config.memory.huge_pages;
   return o;
 }
 
@@ -104,7 +107,11 @@ SamplerParams sampler_params(const RuntimeConfig& config, uint64_t* seed_used) {
 }
 
 LoadedModel load_model(const std::string& path, const RuntimeConfig& config) {
-  Model model = Model::load(path);
+  MemoryOptions memory;
+  memory.prefault = config.memory.prefault;
+  memory.mlock = config.memory.mlock;
+  memory.huge_pages = config.memory.huge_pages;
+  Model model = Model::load(path, kernels::active_kernels(), memory);
   TokenizerOptions t;
   t.pre_tokenizer_override = config.tokenizer.pre_tokenizer;
   Tokenizer tokenizer = Tokenizer::from_gguf(model.file(), t);

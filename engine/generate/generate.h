@@ -63,6 +63,7 @@ std::string_view stop_reason_name(StopReason reason);
 
 struct GenerationTimings {
   int64_t n_prompt = 0;      // prompt tokens evaluated
+  int64_t n_prompt_reused = -1; // prompt tokens the prompt cache already held (not evaluated); -1: no prompt cache
   double prefill_s = 0.0;    // evaluating the prompt
   double first_token_s = 0.0; // from the start to the first generated token (prefill + sampling)
   int64_t n_decoded = 0;     // tokens evaluated one at a time after the prompt

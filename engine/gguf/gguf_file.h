@@ -56,6 +56,7 @@ class GgufFile {
   const std::filesystem::path& path() const { return path_; }
   uint32_t version() const { return version_; }
   uint64_t file_size() const { return size_; }
+  const std::byte* mapping() const { return base_; } // the whole file, file_size() bytes, page-aligned
   uint64_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
 

@@ -15,11 +15,13 @@ Model::Model(gguf::GgufFile file, const kernels::KernelTable& kernels)
   weights_ = load_model_weights(file_, config_, kernels);
 }
 
-Model Model::load(const std::filesystem::path& path, const kernels::KernelTable& kernels) {
+Model Model::load(const std::filesystem::path& path, const kernels::KernelTable& kernels,
+                  const MemoryOptions& memory) {
   gguf::GgufFile file = gguf::GgufFile::open(path);
   // Every weight is read for every token: a model that does not fit in memory
   // would be paged in from disk again and again, or killed half-way.
   require_memory(file.file_size() - file.data_offset(), fmt::format("{}: the model", path.string()));
+  apply_memory_options(file.mapping(), file.file_size(), memory, path.string());
   return Model(std::move(file), kernels);
 }
 

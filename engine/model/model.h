@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/memory_options.h"
 #include "engine/model/model_config.h"
 #include "engine/model/model_weights.h"
 #include "kernels/kernel_table.h"
@@ -17,9 +18,11 @@ class Model {
   // Maps the file and checks every tensor the decoder needs. Throws
   // gguf::GgufError with a message naming the file and what is wrong, and
   // OutOfMemoryError (engine/model/memory_check.h) when the weights are larger
-  // than the memory available, before any of them is read.
+  // than the memory available, before any of them is read. The memory
+  // options are applied to the mapping (MemoryOptionError when one cannot be).
   static Model load(const std::filesystem::path& path,
-                    const kernels::KernelTable& kernels = kernels::active_kernels());
+                    const kernels::KernelTable& kernels = kernels::active_kernels(),
+                    const MemoryOptions& memory = {});
 
   const gguf::GgufFile& file() const { return file_; }
   const ModelConfig& config() const { return config_; }

@@ -9,15 +9,17 @@ std::vector<float> buffer(int64_t rows, int64_t cols) { return std::vector<float
 
 } // namespace
 
-Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx, int n_threads)
+Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t max_keys, int n_threads)
     : x(buffer(chunk, c.dim)),
       xb(buffer(chunk, c.dim)),
       xb2(buffer(chunk, c.dim)),
       q(buffer(chunk, c.n_heads * c.head_dim)),
+      k(buffer(chunk, c.n_kv_heads * c.head_dim)),
+      v(buffer(chunk, c.n_kv_heads * c.head_dim)),
       att(buffer(chunk, c.n_heads * c.head_dim)),
       hb(buffer(chunk, c.ffn_dim)),
       hb2(buffer(chunk, c.ffn_dim)),
-      scores(buffer(n_threads, n_ctx)),
+      scores(buffer(n_threads, max_keys)),
       logits(buffer(chunk, c.vocab_size)),
       input(chunk, std::max({c.dim, c.n_heads * c.head_dim, c.ffn_dim})) {}
 

@@ -11,16 +11,19 @@
 namespace lathe {
 
 struct Activations {
-  Activations(const ModelConfig& c, int64_t chunk, int64_t n_ctx, int n_threads);
+  // max_keys: the most keys one query attends to (the context, or the window).
+  Activations(const ModelConfig& c, int64_t chunk, int64_t max_keys, int n_threads);
 
   std::vector<float> x;      // (chunk, dim) residual stream
   std::vector<float> xb;     // (chunk, dim) normed residual: input of Q/K/V, gate/up, output
   std::vector<float> xb2;    // (chunk, dim) output of attn_output and ffn_down
   std::vector<float> q;      // (chunk, n_heads * head_dim) queries
+  std::vector<float> k;      // (chunk, n_kv_heads * head_dim) new keys, before they are stored in the cache
+  std::vector<float> v;      // (chunk, n_kv_heads * head_dim) new values
   std::vector<float> att;    // (chunk, n_heads * head_dim) attention output
   std::vector<float> hb;     // (chunk, ffn_dim) gate, then silu(gate) * up
   std::vector<float> hb2;    // (chunk, ffn_dim) up
-  std::vector<float> scores; // (n_threads, n_ctx) attention scores of one (token, head), per thread
+  std::vector<float> scores; // (n_threads, max_keys) attention scores of one (token, head), per thread
   std::vector<float> logits; // (chunk, vocab)
   LinearInput input;         // the current linear-layer input, quantized per weight format
 };

@@ -4,9 +4,9 @@
 //
 // Per layer (pre-norm transformer, as llama and qwen2 define it):
 //   xb  = rmsnorm(x) * attn_norm
-//   q, k, v = xb Wq^T (+ bq), xb Wk^T (+ bk), xb Wv^T (+ bv)    k and v land in the cache
-//   q, k = rope(q, pos), rope(k, pos)
-//   att = softmax(q k^T / sqrt(head_dim), causal) v            grouped-query heads
+//   q, k, v = xb Wq^T (+ bq), xb Wk^T (+ bk), xb Wv^T (+ bv)
+//   q, k = rope(q, pos), rope(k, pos)                           k and v are stored in the cache's type
+//   att = softmax(q k^T / sqrt(head_dim), causal) v            grouped-query heads, over the cache
 //   x  += att Wo^T
 //   xb  = rmsnorm(x) * ffn_norm
 //   x  += (silu(xb Wgate^T) * (xb Wup^T)) Wdown^T
@@ -48,6 +48,8 @@ void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
   float* xb = s.xb.data();   // (n, dim)
   float* xb2 = s.xb2.data(); // (n, dim)
   float* q = s.q.data();     // (n, q_dim)
+  float* k_new = s.k.data(); // (n, kv_dim)
+  float* v_new = s.v.data(); // (n, kv_dim)
   float* att = s.att.data(); // (n, q_dim)
   float* hb = s.hb.data();   // (n, ffn_dim)
   float* hb2 = s.hb2.data(); // (n, ffn_dim)
@@ -64,13 +66,17 @@ void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
   shape.n_kv_heads = c.n_kv_heads;
   shape.head_dim = c.head_dim;
   shape.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  shape.window = window_;
+  shape.n_slots = window_ > 0 ? kv_.n_rows() : 0;
+  const kernels::AttentionFn attention = k.attention_for(kv_.type());
+  const kernels::KvStoreRowFn store = k.kv_store(kv_.type());
+  const int64_t row_bytes = kv_.row_bytes();
+  const int64_t scores_stride = static_cast<int64_t>(s.scores.size()) / n_threads_;
 
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& L = w.layers[static_cast<size_t>(l)];
-    float* k_cache = kv_.keys(l);   // (n_ctx, kv_dim)
-    float* v_cache = kv_.values(l); // (n_ctx, kv_dim)
-    float* k_new = k_cache + pos * kv_dim; // (n, kv_dim): this chunk's rows of the cache
-    float* v_new = v_cache + pos * kv_dim;
+    uint8_t* k_cache = kv_.keys(l);   // (n_rows, row_bytes)
+    uint8_t* v_cache = kv_.values(l); // (n_rows, row_bytes)
 
     // Attention.
     for (int64_t t = 0; t < n; ++t) k.rmsnorm(x + t * dim, L.attn_norm.f32(), xb + t * dim, dim, c.rms_eps);
@@ -84,9 +90,13 @@ void Session::forward(const int32_t* tokens, int64_t n, bool all_logits) {
       if (L.bv.present()) k.add(v_new + t * kv_dim, L.bv.f32(), kv_dim);
       k.rope(q + t * q_dim, c.n_heads, pos + t, rope_);
       k.rope(k_new + t * kv_dim, c.n_kv_heads, pos + t, rope_);
+      // position pos + t's row: written once, read by every later query that sees it
+      const int64_t row = shape.n_slots > 0 ? (pos + t) % shape.n_slots : pos + t;
+      store(k_new + t * kv_dim, k_cache + row * row_bytes, kv_dim);
+      store(v_new + t * kv_dim, v_cache + row * row_bytes, kv_dim);
     }
     parallel_ranges(n_threads_, c.n_heads, [&](int64_t head_begin, int64_t head_end, int thread) {
-      k.attention(shape, q, k_cache, v_cache, att, s.scores.data() + thread * n_ctx_, head_begin, head_end);
+      attention(shape, q, k_cache, v_cache, att, s.scores.data() + thread * scores_stride, head_begin, head_end);
     });
     s.input.set(att, n, q_dim);
     linear(L.wo, s.input, xb2, dim);

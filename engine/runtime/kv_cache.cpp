@@ -2,11 +2,13 @@
 
 namespace lathe {
 
-KvCache::KvCache(int64_t n_layers, int64_t n_ctx, int64_t kv_dim)
-    : n_layers_(n_layers),
-      n_ctx_(n_ctx),
+KvCache::KvCache(int64_t n_layers, int64_t n_rows, int64_t kv_dim, kernels::KvType type, bool huge_pages)
+    : type_(type),
+      n_layers_(n_layers),
+      n_rows_(n_rows),
       kv_dim_(kv_dim),
-      k_(new float[static_cast<size_t>(n_layers * n_ctx * kv_dim)]),
-      v_(new float[static_cast<size_t>(n_layers * n_ctx * kv_dim)]) {}
+      row_bytes_(kernels::kv_row_bytes(type, kv_dim)),
+      k_(static_cast<size_t>(n_layers * n_rows * row_bytes_), huge_pages),
+      v_(static_cast<size_t>(n_layers * n_rows * row_bytes_), huge_pages) {}
 
 } // namespace lathe

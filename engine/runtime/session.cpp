@@ -29,6 +29,26 @@ int resolve_threads(const SessionOptions& o) {
   return o.n_threads;
 }
 
+int64_t resolve_window(const SessionOptions& o, int64_t n_ctx) {
+  if (o.kv_window < 0) throw std::invalid_argument(fmt::format("KV window {} must not be negative", o.kv_window));
+  return o.kv_window >= n_ctx ? 0 : o.kv_window; // a window as long as the context never rotates
+}
+
+// Rows of the KV cache: n_ctx, or the window plus room for one chunk.
+int64_t cache_rows(int64_t window, int64_t chunk, int64_t n_ctx) {
+  return window == 0 ? n_ctx : std::min(n_ctx, window + chunk - 1);
+}
+
+kernels::KvType check_kv_type(const ModelConfig& c, kernels::KvType type) {
+  const int64_t block = kernels::kv_block_size(type);
+  if (c.head_dim % block != 0) {
+    throw std::invalid_argument(fmt::format("KV cache type {} stores blocks of {} elements: it needs a head_dim "
+                                            "that is a multiple of {}, and this model's is {}",
+                                            kernels::kv_type_name(type), block, block, c.head_dim));
+  }
+  return type;
+}
+
 kernels::RopeParams rope_params(const Model& m) {
   const ModelConfig& c = m.config();
   kernels::RopeParams p;
@@ -49,9 +69,12 @@ Session::Session(const Model& model, const SessionOptions& options)
       n_ctx_(resolve_context(model.config(), options)),
       chunk_(std::min(resolve_chunk(options), n_ctx_)),
       n_threads_(resolve_threads(options)),
+      window_(resolve_window(options, n_ctx_)),
       rope_(rope_params(model)),
-      kv_(model.config().n_layers, n_ctx_, model.config().n_kv_heads * model.config().head_dim),
-      act_(model.config(), chunk_, n_ctx_, n_threads_) {
+      kv_(model.config().n_layers, cache_rows(window_, chunk_, n_ctx_),
+          model.config().n_kv_heads * model.config().head_dim, check_kv_type(model.config(), options.kv_type),
+          options.huge_pages),
+      act_(model.config(), chunk_, window_ > 0 ? window_ : n_ctx_, n_threads_) {
   history_.reserve(static_cast<size_t>(n_ctx_));
   if (options.pin_threads) pin_threads(n_threads_);
 }
@@ -90,16 +113,39 @@ std::span<const float> Session::eval_all(std::span<const int32_t> tokens) {
   return {act_.logits.data(), static_cast<size_t>(n * vocab_size())};
 }
 
+bool Session::can_rewind(int64_t n_keep) const {
+  if (n_keep < 0 || n_keep > n_past()) return false;
+  if (window_ == 0 || n_keep == 0) return true;
+  // Position n_keep attends to n_keep - window + 1 .. n_keep - 1; the oldest
+  // of them is intact unless a later position reused its row.
+  const int64_t oldest = std::max<int64_t>(0, n_keep - window_ + 1);
+  return oldest + kv_.n_rows() >= n_past();
+}
+
+int64_t Session::reusable_prefix(std::span<const int32_t> tokens) const {
+  const size_t limit = std::min(tokens.size(), history_.size());
+  int64_t n = static_cast<int64_t>(std::mismatch(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(limit),
+                                                 history_.begin())
+                                       .first -
+                                   tokens.begin());
+  while (n > 0 && !can_rewind(n)) --n;
+  return n;
+}
+
 void Session::rewind(int64_t n_keep) {
-  if (n_keep < 0 || n_keep > n_past()) {
-    throw std::invalid_argument(fmt::format("cannot rewind to {} with {} tokens in the cache", n_keep, n_past()));
+  if (!can_rewind(n_keep)) {
+    throw std::invalid_argument(
+        n_keep < 0 || n_keep > n_past()
+            ? fmt::format("cannot rewind to {} with {} tokens in the cache", n_keep, n_past())
+            : fmt::format("cannot rewind to {}: the rotating window of {} has overwritten positions it attends to",
+                          n_keep, window_));
   }
   history_.resize(static_cast<size_t>(n_keep));
 }
 
 size_t Session::memory_bytes() const {
   const auto floats = [](const std::vector<float>& v) { return v.size() * sizeof(float); };
-  return kv_.bytes() + floats(act_.x) + floats(act_.xb) + floats(act_.xb2) + floats(act_.q) + floats(act_.att) +
+  return kv_.bytes() + floats(act_.k) + floats(act_.v) + floats(act_.x) + floats(act_.xb) + floats(act_.xb2) + floats(act_.q) + floats(act_.att) +
          floats(act_.hb) + floats(act_.hb2) + floats(act_.scores) + floats(act_.logits);
 }
 

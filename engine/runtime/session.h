@@ -4,6 +4,11 @@
 //
 // Tokens are appended at positions n_past(), n_past() + 1, ...; rewind()
 // forgets the tail so that a new continuation can reuse a common prefix.
+//
+// With a rotating window (SessionOptions::kv_window = W > 0), each token
+// attends to the last W positions only (itself included), and the cache
+// holds little more than those; positions, and rope angles, keep counting up
+// to n_ctx.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +34,9 @@ struct SessionOptions {
   int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
   int n_threads = 1;  // threads for the matrix products and attention; results do not depend on it
   bool pin_threads = false; // pin thread t to the t-th allowed CPU (engine/runtime/thread_pin.h)
+  kernels::KvType kv_type = kernels::KvType::kF32; // element type of the cached keys and values
+  int64_t kv_window = 0;  // rotating window in tokens; 0 (or >= n_ctx): every position, no rotation
+  bool huge_pages = false; // allocate the KV cache 2 MiB-aligned with MADV_HUGEPAGE
 
   static constexpr int64_t kDefaultContext = 4096;
 };
@@ -36,8 +44,10 @@ struct SessionOptions {
 class Session {
  public:
   // Throws std::invalid_argument for a context, chunk or thread count that is
-  // not positive, or a context longer than the model's; std::runtime_error
-  // when pin_threads is set and the threads cannot be pinned.
+  // not positive, a context longer than the model's, a negative window, or a
+  // block KV type (q8_0, q4_0) on a model whose head_dim is not a multiple
+  // of 32; std::runtime_error when pin_threads is set and the threads cannot
+  // be pinned.
   explicit Session(const Model& model, const SessionOptions& options = {});
 
   // Runs `tokens` through the model, `chunk` at a time, and returns the
@@ -58,15 +68,25 @@ class Session {
   using LayerObserver = std::function<void(int64_t layer, int64_t pos0, int64_t n_tokens, const float* x)>;
   void set_layer_observer(LayerObserver observer) { layer_observer_ = std::move(observer); }
 
-  // Keeps the first n_keep positions and forgets the rest. PRECONDITION:
-  // 0 <= n_keep <= n_past().
+  // Keeps the first n_keep positions and forgets the rest. Throws
+  // std::invalid_argument unless 0 <= n_keep <= n_past() and the window's
+  // positions before n_keep are still in the cache (can_rewind).
   void rewind(int64_t n_keep);
+  // Whether rewind(n_keep) is possible: always without a window; with one,
+  // only while the rotation has not overwritten what position n_keep attends to.
+  bool can_rewind(int64_t n_keep) const;
+  // How many leading tokens of `tokens` the session can keep for them: the
+  // longest common prefix with tokens(), shortened to what can_rewind allows
+  // (0 when nothing can be kept).
+  int64_t reusable_prefix(std::span<const int32_t> tokens) const;
   void reset() { rewind(0); }
 
   const Model& model() const { return *model_; }
   int64_t n_ctx() const { return n_ctx_; }
   int64_t chunk() const { return chunk_; }
   int n_threads() const { return n_threads_; }
+  kernels::KvType kv_type() const { return kv_.type(); }
+  int64_t kv_window() const { return window_; } // 0: no rotation
   int64_t n_past() const { return static_cast<int64_t>(history_.size()); }
   int64_t vocab_size() const { return model_->config().vocab_size; }
   // The tokens in the cache, position by position: (n_past).
@@ -87,6 +107,7 @@ class Session {
   int64_t n_ctx_;
   int64_t chunk_;
   int n_threads_;
+  int64_t window_; // 0, or the rotating window (< n_ctx)
   kernels::RopeParams rope_;
   KvCache kv_;
   Activations act_;

@@ -93,9 +93,23 @@ void silu_mul(const float* gate, const float* up, float* y, int64_t n);
 void add(float* __restrict x, const float* __restrict y, int64_t n);
 void rope(float* x, int64_t n_heads, int64_t pos, const RopeParams& p);
 
-// --- attention.cpp ---
-void attention(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
-               const float* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
-               int64_t head_end);
+// --- attention.cpp: AttentionFn, one per KV cache type ---
+void attention_f32(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                   const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                   int64_t head_end);
+void attention_f16(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                   const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                   int64_t head_end);
+void attention_q8_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                    const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                    int64_t head_end);
+void attention_q4_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                    const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                    int64_t head_end);
+
+// --- kv_store.cpp: KvStoreRowFn, a float row into a KV cache row (q8_0 is quantize_row_q8_0) ---
+void store_row_f32(const float* __restrict x, void* __restrict y, int64_t n);
+void store_row_f16(const float* __restrict x, void* __restrict y, int64_t n);
+void quantize_row_q4_0(const float* __restrict x, void* __restrict y, int64_t n);
 
 } // namespace lathe::kernels::scalar

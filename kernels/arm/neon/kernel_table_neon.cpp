@@ -30,7 +30,10 @@ KernelTable make_neon_table() {
   t.silu_mul = neon::silu_mul;
   t.add = neon::add;
   t.rope = neon::rope;
-  t.attention = neon::attention;
+  t.attention = neon::attention_f32;
+  t.attention_f16 = neon::attention_f16;
+  t.attention_q8_0 = neon::attention_q8_0;
+  t.attention_q4_0 = neon::attention_q4_0;
   return t;
 }
 

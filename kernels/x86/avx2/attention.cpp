@@ -1,9 +1,14 @@
-// Causal grouped-query attention over the f32 KV cache, AVX2.
+// Causal grouped-query attention over the KV cache, AVX2, one kernel per
+// cache type (f32, f16, q8_0, q4_0).
 //
 // Data layout as in kernels/scalar/attention.cpp: q and out are
-// (n_tokens, n_heads * head_dim), the caches (positions, n_kv_heads *
-// head_dim); query head h reads KV head h / (n_heads / n_kv_heads), straight
-// from the cache (no copies). Query t sees keys 0 .. pos0 + t.
+// (n_tokens, n_heads * head_dim), a cache row one position's n_kv_heads *
+// head_dim elements in the cache's type; query head h reads KV head
+// h / (n_heads / n_kv_heads), straight from the cache (no copies). Query t
+// reads the positions key_runs() gives (all of 0 .. pos0 + t, or a window of
+// them, in one or two runs of rows of a ring). Cache elements are converted
+// to f32 8 at a time as they are loaded (a Rows policy per type; exact), and
+// everything after that is f32.
 //
 // One pass over the keys, 8 at a time, with a running-max softmax per head:
 //   scores  s_p = (q . k_p) * scale: per key an 8-lane partial product, the
@@ -31,6 +36,41 @@
 namespace lathe::kernels::avx2 {
 namespace {
 
+// 8 elements i .. i + 7 of a KV head's row (i a multiple of 8), as floats.
+struct F32Rows {
+  static constexpr KvType kType = KvType::kF32;
+  static __m256 load8(const uint8_t* row, int64_t i) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + i); }
+};
+struct F16Rows {
+  static constexpr KvType kType = KvType::kF16;
+  static __m256 load8(const uint8_t* row, int64_t i) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * i)));
+  }
+};
+struct Q8_0Rows {
+  static constexpr KvType kType = KvType::kQ8_0;
+  static __m256 load8(const uint8_t* row, int64_t i) {
+    const auto* b = reinterpret_cast<const BlockQ8_0*>(row) + i / kQK;
+    // lanes: codes i % 32 .. i % 32 + 7 of the block, widened to int32, then float
+    const __m256 codes = _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b->qs + i % kQK))));
+    return _mm256_mul_ps(codes, _mm256_set1_ps(f16_to_f32(b->d)));
+  }
+};
+struct Q4_0Rows {
+  static constexpr KvType kType = KvType::kQ4_0;
+  static __m256 load8(const uint8_t* row, int64_t i) {
+    const auto* b = reinterpret_cast<const BlockQ4_0*>(row) + i / kQK;
+    const int j = static_cast<int>(i % kQK);
+    // elements j .. j + 7: bytes j % 16 .. j % 16 + 7, low nibbles below 16, high ones above
+    const __m128i packed = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b->qs + j % (kQK / 2)));
+    const __m128i nibbles = j < kQK / 2 ? packed : _mm_srli_epi16(packed, 4);
+    const __m256i codes = _mm256_cvtepu8_epi32(_mm_and_si128(nibbles, _mm_set1_epi8(0x0F)));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(codes, _mm256_set1_epi32(8))),
+                         _mm256_set1_ps(f16_to_f32(b->d)));
+  }
+};
+
 constexpr int kKeys = 8;      // keys per block: one score per lane
 constexpr int kTileHeads = 8; // query heads sharing a KV head, per pass over the keys
 
@@ -49,16 +89,17 @@ inline __m256 transpose_sum8(const __m256 r[8]) {
   return _mm256_add_ps(_mm256_permute2f128_ps(v0, v1, 0x20), _mm256_permute2f128_ps(v0, v1, 0x31));
 }
 
-// Scores of keys [p0, p0 + count) (count <= 8) for one query head, scaled;
-// lanes past count are -inf.
-inline __m256 block_scores(const float* __restrict qh, const float* __restrict k, int64_t kv_stride, int64_t p0,
+// Scores of the count (<= 8) keys in rows k_rows, k_rows + row_bytes, ...
+// for one query head, scaled; lanes past count are -inf.
+template <class Rows>
+inline __m256 block_scores(const float* __restrict qh, const uint8_t* __restrict k_rows, int64_t row_bytes,
                            int count, int64_t hd, float scale) {
   __m256 r[kKeys];
   for (int j = 0; j < kKeys; ++j) r[j] = _mm256_setzero_ps();
   for (int j = 0; j < count; ++j) {
-    const float* kp = k + (p0 + j) * kv_stride;
-    __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(qh), _mm256_loadu_ps(kp));
-    for (int64_t i = 8; i < hd; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i), _mm256_loadu_ps(kp + i), acc);
+    const uint8_t* kp = k_rows + j * row_bytes;
+    __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(qh), Rows::load8(kp, 0));
+    for (int64_t i = 8; i < hd; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i), Rows::load8(kp, i), acc);
     r[j] = acc;
   }
   const __m256 s = _mm256_mul_ps(transpose_sum8(r), _mm256_set1_ps(scale));
@@ -68,9 +109,12 @@ inline __m256 block_scores(const float* __restrict qh, const float* __restrict k
   return _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, valid);
 }
 
-// One token, the heads [h0, h1) of one KV head (at most kTileHeads).
-void attend_tile(const float* __restrict q, const float* __restrict k, const float* __restrict v,
-                 float* __restrict out, int64_t n_keys, int64_t h0, int64_t h1, int64_t hd, int64_t kv_stride,
+// One token, the heads [h0, h1) of one KV head (at most kTileHeads), over
+// the key rows of `runs`.
+//   k, v: the KV head's part of cache row 0
+template <class Rows>
+void attend_tile(const float* __restrict q, const uint8_t* __restrict k, const uint8_t* __restrict v,
+                 float* __restrict out, const KeyRuns& runs, int64_t h0, int64_t h1, int64_t hd, int64_t row_bytes,
                  float scale) {
   float m[kTileHeads];
   float l[kTileHeads];
@@ -80,26 +124,29 @@ void attend_tile(const float* __restrict q, const float* __restrict k, const flo
     std::fill(out + h * hd, out + (h + 1) * hd, 0.0f);
   }
   alignas(32) float weights[kKeys];
-  for (int64_t p0 = 0; p0 < n_keys; p0 += kKeys) {
-    const int count = static_cast<int>(std::min<int64_t>(kKeys, n_keys - p0));
-    for (int64_t h = h0; h < h1; ++h) {
-      const __m256 s = block_scores(q + h * hd, k, kv_stride, p0, count, hd, scale);
-      const float m_old = m[h - h0];
-      const float m_new = std::max(m_old, hmax(s));
-      const float rescale = std::exp(m_old - m_new); // 0 on the first block (m_old = -inf)
-      const __m256 e = exp(_mm256_sub_ps(s, _mm256_set1_ps(m_new))); // 0 in the lanes past count
-      l[h - h0] = l[h - h0] * rescale + hsum(e);
-      m[h - h0] = m_new;
-      _mm256_store_ps(weights, e);
+  for (int r = 0; r < 2; ++r) {
+    const int64_t row_end = runs.row[r] + runs.count[r];
+    for (int64_t p0 = runs.row[r]; p0 < row_end; p0 += kKeys) {
+      const int count = static_cast<int>(std::min<int64_t>(kKeys, row_end - p0));
+      for (int64_t h = h0; h < h1; ++h) {
+        const __m256 s = block_scores<Rows>(q + h * hd, k + p0 * row_bytes, row_bytes, count, hd, scale);
+        const float m_old = m[h - h0];
+        const float m_new = std::max(m_old, hmax(s));
+        const float rescale = std::exp(m_old - m_new); // 0 on the first block (m_old = -inf)
+        const __m256 e = exp(_mm256_sub_ps(s, _mm256_set1_ps(m_new))); // 0 in the lanes past count
+        l[h - h0] = l[h - h0] * rescale + hsum(e);
+        m[h - h0] = m_new;
+        _mm256_store_ps(weights, e);
 
-      float* oh = out + h * hd;
-      const __m256 vr = _mm256_set1_ps(rescale);
-      for (int64_t i = 0; i < hd; i += 8) {
-        __m256 o = _mm256_mul_ps(_mm256_loadu_ps(oh + i), vr);
-        for (int j = 0; j < count; ++j) {
-          o = _mm256_fmadd_ps(_mm256_set1_ps(weights[j]), _mm256_loadu_ps(v + (p0 + j) * kv_stride + i), o);
+        float* oh = out + h * hd;
+        const __m256 vr = _mm256_set1_ps(rescale);
+        for (int64_t i = 0; i < hd; i += 8) {
+          __m256 o = _mm256_mul_ps(_mm256_loadu_ps(oh + i), vr);
+          for (int j = 0; j < count; ++j) {
+            o = _mm256_fmadd_ps(_mm256_set1_ps(weights[j]), Rows::load8(v + (p0 + j) * row_bytes, i), o);
+          }
+          _mm256_storeu_ps(oh + i, o);
         }
-        _mm256_storeu_ps(oh + i, o);
       }
     }
   }
@@ -110,30 +157,55 @@ void attend_tile(const float* __restrict q, const float* __restrict k, const flo
   }
 }
 
-} // namespace
-
-void attention(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
-               const float* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
-               int64_t head_end) {
+template <class Rows>
+void attend(const AttentionShape& s, const float* __restrict q, const void* __restrict k, const void* __restrict v,
+            float* __restrict out, int64_t head_begin, int64_t head_end) {
   const int64_t hd = s.head_dim;
-  if (hd % 8 != 0) {
-    scalar::attention(s, q, k, v, out, scores, head_begin, head_end);
-    return;
-  }
   const int64_t q_stride = s.n_heads * hd;
-  const int64_t kv_stride = s.n_kv_heads * hd;
+  const int64_t row_bytes = kv_row_bytes(Rows::kType, s.n_kv_heads * hd);
   const int64_t group = s.n_heads / s.n_kv_heads;
   for (int64_t t = 0; t < s.n_tokens; ++t) {
-    const int64_t n_keys = s.pos0 + t + 1;
+    const KeyRuns runs = key_runs(s.pos0 + t, s.window, s.n_slots);
     for (int64_t h0 = head_begin; h0 < head_end;) {
       // heads of the same KV head as h0, at most kTileHeads of them
       const int64_t kv = h0 / group;
       const int64_t h1 = std::min({head_end, (kv + 1) * group, h0 + kTileHeads});
-      attend_tile(q + t * q_stride, k + kv * hd, v + kv * hd, out + t * q_stride, n_keys, h0, h1, hd, kv_stride,
-                  s.scale);
+      const int64_t head_offset = kv_row_bytes(Rows::kType, kv * hd);
+      attend_tile<Rows>(q + t * q_stride, static_cast<const uint8_t*>(k) + head_offset,
+                        static_cast<const uint8_t*>(v) + head_offset, out + t * q_stride, runs, h0, h1, hd,
+                        row_bytes, s.scale);
       h0 = h1;
     }
   }
+}
+
+} // namespace
+
+void attention_f32(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                   const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                   int64_t head_end) {
+  if (s.head_dim % 8 != 0) return scalar::attention_f32(s, q, k, v, out, scores, head_begin, head_end);
+  attend<F32Rows>(s, q, k, v, out, head_begin, head_end);
+}
+
+void attention_f16(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                   const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                   int64_t head_end) {
+  if (s.head_dim % 8 != 0) return scalar::attention_f16(s, q, k, v, out, scores, head_begin, head_end);
+  attend<F16Rows>(s, q, k, v, out, head_begin, head_end);
+}
+
+// head_dim is a multiple of 32 (the block size) for the block types.
+void attention_q8_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                    const void* __restrict v, float* __restrict out, float* __restrict /*scores*/,
+                    int64_t head_begin, int64_t head_end) {
+  attend<Q8_0Rows>(s, q, k, v, out, head_begin, head_end);
+}
+
+void attention_q4_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                    const void* __restrict v, float* __restrict out, float* __restrict /*scores*/,
+                    int64_t head_begin, int64_t head_end) {
+  attend<Q4_0Rows>(s, q, k, v, out, head_begin, head_end);
 }
 
 } // namespace lathe::kernels::avx2

@@ -30,7 +30,10 @@ KernelTable make_avx2_table() {
   t.silu_mul = k::silu_mul;
   t.add = k::add;
   t.rope = k::rope;
-  t.attention = k::attention;
+  t.attention = k::attention_f32;
+  t.attention_f16 = k::attention_f16;
+  t.attention_q8_0 = k::attention_q8_0;
+  t.attention_q4_0 = k::attention_q4_0;
   return t;
 }
 

@@ -66,9 +66,18 @@ void silu_mul(const float* gate, const float* up, float* y, int64_t n);
 void add(float* __restrict x, const float* __restrict y, int64_t n);
 void rope(float* x, int64_t n_heads, int64_t pos, const RopeParams& p);
 
-// --- attention.cpp ---
-void attention(const AttentionShape& s, const float* __restrict q, const float* __restrict k,
-               const float* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
-               int64_t head_end);
+// --- attention.cpp: AttentionFn, one per KV cache type ---
+void attention_f32(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                   const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                   int64_t head_end);
+void attention_f16(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                   const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                   int64_t head_end);
+void attention_q8_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                    const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                    int64_t head_end);
+void attention_q4_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                    const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
+                    int64_t head_end);
 
 } // namespace lathe::kernels::avx512
