@@ -69,6 +69,7 @@ SessionOptions session_options(const RuntimeConfig& config) {
   o.chunk = config.prefill.chunk_size;
   o.n_threads = config.threads.count > 0 ? config.threads.count
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.prefill_backend = config.prefill.backend;
   return o;
 }
 

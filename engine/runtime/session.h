@@ -15,6 +15,7 @@
 #include "engine/model/model.h"
 #include "engine/runtime/activations.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/prefill_gemm.h"
 
 namespace lathe {
 
@@ -28,6 +29,7 @@ struct SessionOptions {
   int64_t n_ctx = 0;  // context length; 0: the model's, capped at kDefaultContext
   int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
   int n_threads = 1;  // threads for the matrix products and attention; results do not depend on it
+  PrefillBackend prefill_backend = PrefillBackend::kNative; // who multiplies the prefill chunks' matrices
 
   static constexpr int64_t kDefaultContext = 4096;
 };
@@ -88,6 +90,7 @@ class Session {
   kernels::RopeParams rope_;
   KvCache kv_;
   Activations act_;
+  PrefillGemm prefill_;
   std::vector<int32_t> history_; // (n_past), capacity n_ctx
   LayerObserver layer_observer_;
 };

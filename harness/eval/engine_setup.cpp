@@ -14,8 +14,8 @@ namespace {
 // Knobs this engine does not read yet (docs/surface.md, "declared now, wired
 // later"). When the runtime learns one, it moves from here into engine_setup().
 constexpr std::string_view kNotWiredYet[] = {
-    "threads.pin",           "kv_cache.type",   "kv_cache.max_tokens", "prefill.backend",
-    "kernels.matvec_layout", "memory.prefault", "memory.mlock",        "memory.huge_pages",
+    "threads.pin",     "kv_cache.type", "kv_cache.max_tokens", "kernels.matvec_layout",
+    "memory.prefault", "memory.mlock",  "memory.huge_pages",
 };
 
 // Knobs the harness ignores by design, and why.
@@ -41,6 +41,7 @@ EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, 
   }
   s.session.n_ctx = config.context.length;
   s.session.chunk = config.prefill.chunk_size;
+  s.session.prefill_backend = config.prefill.backend;
 
   const RuntimeConfig::Sampling& c = config.sampling;
   s.sampler.temperature = static_cast<float>(c.temperature);
