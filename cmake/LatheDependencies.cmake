@@ -18,6 +18,14 @@ lathe_require(Eigen3 libeigen3-dev)
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS QUIET)
 lathe_require(BLAS libopenblas-dev)
+# OpenBLAS's own cblas.h (it declares openblas_set_num_threads), not whichever
+# cblas.h the system's alternatives point at.
+find_path(LATHE_OPENBLAS_INCLUDE_DIR cblas.h
+          PATH_SUFFIXES ${CMAKE_LIBRARY_ARCHITECTURE}/openblas-pthread ${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp
+                        openblas-pthread openblas NO_DEFAULT_PATH PATHS /usr/include /usr/local/include)
+if(NOT LATHE_OPENBLAS_INCLUDE_DIR)
+  message(FATAL_ERROR "Lathe needs OpenBLAS's cblas.h: install the Debian package 'libopenblas-dev'")
+endif()
 find_package(OpenMP QUIET COMPONENTS CXX)
 lathe_require(OpenMP "libgomp1 (with g++) or libomp-dev (with clang)")
 find_package(CLI11 QUIET)

@@ -52,11 +52,23 @@ using MatvecFn = void (*)(const void* __restrict w, const void* __restrict xq, f
 using MatmulFn = void (*)(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                           int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
 
+// As MatmulFn, for the native prefill backend: a cache-tiled GEMM that
+// unpacks each weight tile once for all the tokens. Results equal matmul's
+// within float rounding (the integer block sums are the same; the float sums
+// run in another order), not bit for bit.
+//   scratch: gemm_scratch_bytes(n, n_tokens) bytes owned by the calling thread.
+using GemmFn = void (*)(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                        int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+
+// Bytes of scratch a GemmFn needs for rows of n elements and n_tokens tokens.
+using GemmScratchFn = int64_t (*)(int64_t n, int64_t n_tokens);
+
 // Everything one weight type needs to be multiplied.
 struct LinearKernels {
   ActivationType activation = ActivationType::kF32;
   MatvecFn matvec = nullptr; // decode: one token
   MatmulFn matmul = nullptr; // prefill: a chunk of tokens
+  GemmFn gemm = nullptr;     // prefill, native backend; nullptr: matmul is used
 };
 
 // --- Element-wise ----------------------------------------------------------
@@ -150,6 +162,8 @@ struct KernelTable {
   KvStoreRowFn store_kv_f16 = nullptr;
   KvStoreRowFn store_kv_q8_0 = nullptr;
   KvStoreRowFn store_kv_q4_0 = nullptr;
+  GemmScratchFn gemm_scratch_bytes = nullptr; // set when any LinearKernels::gemm is
+  std::string_view gemm_unit;                 // what the gemm kernels run on ("avx512-vnni", "amx"), or ""
 
   // The kernels for a weight type, or nullptr when this table cannot multiply it.
   const LinearKernels* linear(QuantType type) const;

@@ -88,6 +88,7 @@ SessionOptions session_options(const RuntimeConfig& config) {
   o.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
   o.kv_window = config.kv_cache.max_tokens;
   o.huge_pages = config.memory.huge_pages;
+  o.prefill_backend = config.prefill.backend;
   return o;
 }
 

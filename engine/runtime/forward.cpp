@@ -21,14 +21,17 @@ namespace lathe {
 
 void Session::linear(const WeightView& w, LinearInput& in, float* out, int64_t out_stride) {
   const kernels::LinearKernels& lk = *kernels_->linear(w.type); // checked when the model was loaded
-  const void* xq = in.get(lk.activation, *kernels_);
   const int64_t n_tokens = in.n_tokens();
-  parallel_ranges(n_threads_, w.rows, [&](int64_t row_begin, int64_t row_end, int) {
-    if (n_tokens == 1) {
+  if (n_tokens == 1) {
+    const void* xq = in.get(lk.activation, *kernels_);
+    parallel_ranges(n_threads_, w.rows, [&](int64_t row_begin, int64_t row_end, int) {
       lk.matvec(w.data, xq, out, w.cols, row_begin, row_end);
-    } else {
-      lk.matmul(w.data, xq, out, w.cols, n_tokens, out_stride, row_begin, row_end);
-    }
+    });
+    return;
+  }
+  const void* x = in.get(prefill_.wants_f32() ? kernels::ActivationType::kF32 : lk.activation, *kernels_);
+  parallel_ranges(n_threads_, w.rows, [&](int64_t row_begin, int64_t row_end, int thread) {
+    prefill_.run(w, lk, x, n_tokens, out, out_stride, row_begin, row_end, thread);
   });
 }
 

@@ -61,6 +61,8 @@ kernels::RopeParams rope_params(const Model& m) {
   return p;
 }
 
+int64_t max_linear_cols(const ModelConfig& c) { return std::max({c.dim, c.n_heads * c.head_dim, c.ffn_dim}); }
+
 } // namespace
 
 Session::Session(const Model& model, const SessionOptions& options)
@@ -74,7 +76,8 @@ Session::Session(const Model& model, const SessionOptions& options)
       kv_(model.config().n_layers, cache_rows(window_, chunk_, n_ctx_),
           model.config().n_kv_heads * model.config().head_dim, check_kv_type(model.config(), options.kv_type),
           options.huge_pages),
-      act_(model.config(), chunk_, window_ > 0 ? window_ : n_ctx_, n_threads_) {
+      act_(model.config(), chunk_, window_ > 0 ? window_ : n_ctx_, n_threads_),
+      prefill_(options.prefill_backend, *kernels_, max_linear_cols(model.config()), chunk_, n_threads_) {
   history_.reserve(static_cast<size_t>(n_ctx_));
   if (options.pin_threads) pin_threads(n_threads_);
 }
@@ -146,7 +149,8 @@ void Session::rewind(int64_t n_keep) {
 size_t Session::memory_bytes() const {
   const auto floats = [](const std::vector<float>& v) { return v.size() * sizeof(float); };
   return kv_.bytes() + floats(act_.k) + floats(act_.v) + floats(act_.x) + floats(act_.xb) + floats(act_.xb2) + floats(act_.q) + floats(act_.att) +
-         floats(act_.hb) + floats(act_.hb2) + floats(act_.scores) + floats(act_.logits);
+         floats(act_.hb) + floats(act_.hb2) + floats(act_.scores) + floats(act_.logits) +
+         prefill_.memory_bytes();
 }
 
 } // namespace lathe

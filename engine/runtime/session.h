@@ -20,6 +20,7 @@
 #include "engine/model/model.h"
 #include "engine/runtime/activations.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/prefill_gemm.h"
 
 namespace lathe {
 
@@ -37,6 +38,7 @@ struct SessionOptions {
   kernels::KvType kv_type = kernels::KvType::kF32; // element type of the cached keys and values
   int64_t kv_window = 0;  // rotating window in tokens; 0 (or >= n_ctx): every position, no rotation
   bool huge_pages = false; // allocate the KV cache 2 MiB-aligned with MADV_HUGEPAGE
+  PrefillBackend prefill_backend = PrefillBackend::kNative; // who multiplies the prefill chunks' matrices
 
   static constexpr int64_t kDefaultContext = 4096;
 };
@@ -111,6 +113,7 @@ class Session {
   kernels::RopeParams rope_;
   KvCache kv_;
   Activations act_;
+  PrefillGemm prefill_;
   std::vector<int32_t> history_; // (n_past), capacity n_ctx
   LayerObserver layer_observer_;
 };

@@ -14,8 +14,8 @@ namespace {
 // Knobs this engine does not read yet (docs/surface.md, "declared now, wired
 // later"). When the runtime learns one, it moves from here into engine_setup().
 constexpr std::string_view kNotWiredYet[] = {
-    "threads.pin",  "prefill.backend",   "kernels.matvec_layout",
-    "memory.prefault", "memory.mlock", "memory.huge_pages",
+    "threads.pin",     "kernels.matvec_layout", "memory.prefault",
+    "memory.mlock",    "memory.huge_pages",
 };
 
 // Knobs the harness ignores by design, and why.
@@ -43,6 +43,7 @@ EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, 
   s.session.chunk = config.prefill.chunk_size;
   s.session.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
   s.session.kv_window = config.kv_cache.max_tokens;
+  s.session.prefill_backend = config.prefill.backend;
 
   const RuntimeConfig::Sampling& c = config.sampling;
   s.sampler.temperature = static_cast<float>(c.temperature);

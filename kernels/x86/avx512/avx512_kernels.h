@@ -50,6 +50,25 @@ void matmul_q5_k_q8_k(const void* __restrict w, const void* __restrict xq, float
 void matmul_q6_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
 
+// --- gemm.cpp: prefill GEMM, 16-row panels unpacked once per chunk (GemmFn) ---
+int64_t gemm_scratch_bytes(int64_t n, int64_t n_tokens);
+void gemm_q4_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q4_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q5_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q5_1_q8_1(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q8_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q4_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q5_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+void gemm_q6_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+                    int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end, void* scratch);
+
 // --- matvec_float.cpp: F32 and F16 weights against an f32 vector ---
 void matvec_f32_f32(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                     int64_t row_begin, int64_t row_end);

@@ -24,6 +24,16 @@ KernelTable make_avx512_table() {
   t.q4_k = {A::kQ8_K, k::matvec_q4_k_q8_k, k::matmul_q4_k_q8_k};
   t.q5_k = {A::kQ8_K, k::matvec_q5_k_q8_k, k::matmul_q5_k_q8_k};
   t.q6_k = {A::kQ8_K, k::matvec_q6_k_q8_k, k::matmul_q6_k_q8_k};
+  t.q4_0.gemm = k::gemm_q4_0_q8_0;
+  t.q4_1.gemm = k::gemm_q4_1_q8_1;
+  t.q5_0.gemm = k::gemm_q5_0_q8_0;
+  t.q5_1.gemm = k::gemm_q5_1_q8_1;
+  t.q8_0.gemm = k::gemm_q8_0_q8_0;
+  t.q4_k.gemm = k::gemm_q4_k_q8_k;
+  t.q5_k.gemm = k::gemm_q5_k_q8_k;
+  t.q6_k.gemm = k::gemm_q6_k_q8_k;
+  t.gemm_scratch_bytes = k::gemm_scratch_bytes;
+  t.gemm_unit = "avx512-vnni";
   t.f32 = {A::kF32, k::matvec_f32_f32, k::matmul_f32_f32};
   t.f16 = {A::kF32, k::matvec_f16_f32, k::matmul_f16_f32};
   t.rmsnorm = k::rmsnorm;
