@@ -87,10 +87,10 @@ class Scripts(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("CAND '0123456789abcdef0123' is not a commit", p.stderr)
 
-    def test_compare_needs_two_pairs(self):
-        p = run(os.path.join(ROOT, "harness", "compare"), "HEAD", "HEAD", "--pairs", "1")
+    def test_compare_needs_three_pairs(self):
+        p = run(os.path.join(ROOT, "harness", "compare"), "HEAD", "HEAD", "--pairs", "2")
         self.assertEqual(p.returncode, 2)
-        self.assertIn("--pairs must be at least 2", p.stderr)
+        self.assertIn("--pairs must be at least 3", p.stderr)
 
     def test_plot_rejects_missing_and_foreign_files(self):
         with tempfile.TemporaryDirectory() as d:
