@@ -326,14 +326,7 @@ int run_eval(const EvalOptions& o) {
     if (ref) {
       note("quality pass: {} reference-text tokens in {} windows, {} prompts, teacher-forced", workload.text_tokens,
            workload.text_windows.size(), workload.prompts.size());
-      // Untimed, so on every core: the engine's results do not depend on the
-      // thread count (each thread owns whole rows and heads), and the
-      // reference was recorded on every core too. The replies the sanity
-      // checks read come from the measured runs, with the configured threads.
-      EngineSetup quality_setup = r.setup;
-      quality_setup.session.n_threads =
-          std::max(r.setup.threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-      r.quality = evaluate_quality(model, quality_setup, workload, *ref);
+      r.quality = evaluate_quality(model, r.setup, workload, *ref);
       r.quality_ran = true;
       note("quality pass done ({:.1f} s): kl {:.6f}, top1 {:.4f}, ppl {:.4f}", r.quality.seconds,
            r.quality.all.mean_kl(), r.quality.all.top1_agreement(), r.quality.text.perplexity());
