@@ -9,19 +9,6 @@
 #include <thread>
 
 namespace lathe::cli {
-namespace {
-
-// Knob values that are declared (and validate) but that the engine cannot
-// act on yet: refused rather than silently ignored.
-void check_implemented(const RuntimeConfig& config) {
-  if (config.kernels.matvec_layout == MatvecLayout::kRepacked) {
-    throw ConfigError(
-        "kernels.matvec_layout: repacked is not available: no kernel of this build offers an interleaved weight "
-        "layout yet (allowed: plain)");
-  }
-}
-
-} // namespace
 
 void add_run_options(CLI::App& cmd, RunOptions& o, std::optional<int64_t> default_ctx) {
   cmd.add_option("-m,--model", o.model, "Path to the .gguf model file")->required();
@@ -65,7 +52,7 @@ RuntimeConfig resolve_config(const RunOptions& run, const SamplingOptions* sampl
   }
   try {
     RuntimeConfig config = load_runtime_config(c);
-    check_implemented(config);
+    require_implemented(config);
     return config;
   } catch (const ConfigError& e) {
     std::string message = e.what();

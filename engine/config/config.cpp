@@ -490,6 +490,14 @@ RuntimeConfig load_config(const std::filesystem::path& file, std::span<const std
   return loader.finish();
 }
 
+void require_implemented(const RuntimeConfig& config) {
+  if (config.kernels.matvec_layout == MatvecLayout::kRepacked) {
+    throw ConfigError(
+        "kernels.matvec_layout: repacked is not available: no kernel of this build offers an interleaved weight "
+        "layout yet (allowed: plain)");
+  }
+}
+
 std::string to_yaml(const RuntimeConfig& config) {
   std::string out;
   std::string_view section;

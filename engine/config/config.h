@@ -142,6 +142,11 @@ RuntimeConfig load_config(const std::filesystem::path& file, std::span<const std
 // of this text gives back an equal RuntimeConfig.
 std::string to_yaml(const RuntimeConfig& config);
 
+// Throws ConfigError for a knob value that validates but that no kernel of
+// this build can act on yet (kernels.matvec_layout: repacked), so that it is
+// refused rather than silently ignored by every command and the harness.
+void require_implemented(const RuntimeConfig& config);
+
 // The configuration every command loads when none is given:
 //   1. $LATHE_CONFIG when set and non-empty;
 //   2. the source tree's configs/engine.yaml (its path compiled in) if it exists;

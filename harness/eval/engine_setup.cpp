@@ -14,8 +14,7 @@ namespace {
 // Knobs this engine does not read yet (docs/surface.md, "declared now, wired
 // later"). When the runtime learns one, it moves from here into engine_setup().
 constexpr std::string_view kNotWiredYet[] = {
-    "threads.pin",     "kernels.matvec_layout", "memory.prefault",
-    "memory.mlock",    "memory.huge_pages",
+    "kernels.matvec_layout",
 };
 
 // Knobs the harness ignores by design, and why.
@@ -32,6 +31,7 @@ constexpr Ignored kIgnored[] = {
 } // namespace
 
 EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, int64_t needed_context) {
+  require_implemented(config);
   EngineSetup s;
   const int64_t n_ctx = config.context.length == 0 ? std::min(model.context_length, SessionOptions::kDefaultContext)
                                                    : config.context.length;
@@ -44,6 +44,8 @@ EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, 
   s.session.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
   s.session.kv_window = config.kv_cache.max_tokens;
   s.session.prefill_backend = config.prefill.backend;
+  s.session.pin_threads = config.threads.pin;
+  s.session.huge_pages = config.memory.huge_pages;
 
   const RuntimeConfig::Sampling& c = config.sampling;
   s.sampler.temperature = static_cast<float>(c.temperature);
@@ -75,6 +77,14 @@ EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, 
     }
   }
   return s;
+}
+
+MemoryOptions memory_options(const RuntimeConfig& config) {
+  MemoryOptions m;
+  m.prefault = config.memory.prefault;
+  m.mlock = config.memory.mlock;
+  m.huge_pages = config.memory.huge_pages;
+  return m;
 }
 
 SamplerParams sampler_params(const EngineSetup& setup, uint64_t* seed_used) {

@@ -32,6 +32,9 @@ struct EngineSetup {
 // (context.length below `needed_context` tokens).
 EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, int64_t needed_context);
 
+// memory.* as the options Model::load applies to the mapping.
+MemoryOptions memory_options(const RuntimeConfig& config);
+
 // The sampler parameters for one generation; a fresh random seed when the
 // configuration asks for one (written to *seed_used either way).
 SamplerParams sampler_params(const EngineSetup& setup, uint64_t* seed_used);

@@ -119,7 +119,7 @@ nlohmann::json workload_json(const Suite& suite, const Workload& w) {
 }
 
 Model load_checked_model(const Suite& suite, const std::filesystem::path& models_dir, std::string& path_out,
-                         std::string& sha_out) {
+                         std::string& sha_out, const MemoryOptions& memory = {}) {
   const std::filesystem::path path = models_dir / suite.model_file;
   path_out = path.string();
   if (!std::filesystem::is_regular_file(path)) {
@@ -132,7 +132,7 @@ Model load_checked_model(const Suite& suite, const std::filesystem::path& models
                                          suite.model_sha256));
   }
   note("model {} verified ({:.1f} s)", suite.model_file, since(t));
-  return Model::load(path);
+  return Model::load(path, kernels::active_kernels(), memory);
 }
 
 void apply_gates(const Suite& suite, const Reference* ref, EvalResult& r) {
@@ -308,7 +308,7 @@ int run_eval(const EvalOptions& o) {
     config = load_config(config_path, o.overrides);
     r.config_yaml = to_yaml(*config);
 
-    const Model model = load_checked_model(*suite, o.models_dir, r.model_path, r.model_sha256);
+    const Model model = load_checked_model(*suite, o.models_dir, r.model_path, r.model_sha256, memory_options(*config));
     const Tokenizer tokenizer = workload_tokenizer(model);
     workload = build_workload(model, tokenizer, *suite);
     r.workload = workload_fingerprint(*suite, workload);
