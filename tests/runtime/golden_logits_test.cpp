@@ -16,11 +16,11 @@
 // neighbouring codes; the flip changes that layer's output by ~1e-3 relative,
 // and the following layers and positions carry it on. With this 4-bit model
 // that moves log-probabilities by ~0.28 on average (p99 ~0.7, max ~1.2),
-// about as much as llama.cpp disagrees with itself (batched prompt against one
-// token at a time). The first-layer check sees the arithmetic before this
-// noise builds up; the per-position bound catches gross errors; the mean
-// bound catches systematic ones (the deviations of deliberately injected bugs
-// are in docs/decoder.md).
+// as much as Lathe's AVX-512 and scalar kernels (the same quantization, float
+// sums in another order) disagree with each other. The first-layer check sees
+// the arithmetic before this noise builds up; the per-position bound catches
+// gross errors; the mean bound catches systematic ones (the deviations of
+// deliberately injected bugs are in docs/decoder.md).
 //
 // A greedy divergence, or a different top-1 token, is not a failure when
 // llama.cpp's own top two were closer than kNearTie there (below the p99 of
