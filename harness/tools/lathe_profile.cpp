@@ -113,9 +113,25 @@ void matmul_t(const void* __restrict w, const void* __restrict x, float* __restr
   timed(kind_slot(w), (g_orig.*M).matmul, w, x, y, n, nt, ys, r0, r1);
 }
 template <kernels::LinearKernels kernels::KernelTable::*M>
+void gemm_t(const void* __restrict w, const void* __restrict x, float* __restrict y, int64_t n, int64_t nt,
+            int64_t ys, int64_t r0, int64_t r1, void* scratch) {
+  timed(kind_slot(w), (g_orig.*M).gemm, w, x, y, n, nt, ys, r0, r1, scratch);
+}
+template <kernels::LinearKernels kernels::KernelTable::*M>
 void wrap_linear(kernels::KernelTable& t) {
   if ((t.*M).matvec) (t.*M).matvec = &matvec_t<M>;
   if ((t.*M).matmul) (t.*M).matmul = &matmul_t<M>;
+  if ((t.*M).gemm) (t.*M).gemm = &gemm_t<M>;
+}
+// One trampoline per attention kernel (one per KV cache type).
+template <kernels::AttentionFn kernels::KernelTable::*M>
+void attention_t(const kernels::AttentionShape& s, const float* __restrict q, const void* __restrict k,
+                 const void* __restrict v, float* __restrict out, float* __restrict sc, int64_t h0, int64_t h1) {
+  timed(kAttention, g_orig.*M, s, q, k, v, out, sc, h0, h1);
+}
+template <kernels::AttentionFn kernels::KernelTable::*M>
+void wrap_attention(kernels::KernelTable& t) {
+  if (t.*M) t.*M = &attention_t<M>;
 }
 template <kernels::QuantizeRowFn kernels::KernelTable::*M>
 void quantize_t(const float* __restrict x, void* __restrict y, int64_t n) {
@@ -151,10 +167,10 @@ kernels::KernelTable profiling_table() {
   t.silu_mul = [](const float* g, const float* u, float* y, int64_t n) { timed(kSiluMul, g_orig.silu_mul, g, u, y, n); };
   t.add = [](float* __restrict x, const float* __restrict y, int64_t n) { timed(kAdd, g_orig.add, x, y, n); };
   t.rope = [](float* x, int64_t h, int64_t pos, const kernels::RopeParams& p) { timed(kRope, g_orig.rope, x, h, pos, p); };
-  t.attention = [](const kernels::AttentionShape& s, const float* __restrict q, const float* __restrict k,
-                   const float* __restrict v, float* __restrict out, float* __restrict sc, int64_t h0, int64_t h1) {
-    timed(kAttention, g_orig.attention, s, q, k, v, out, sc, h0, h1);
-  };
+  wrap_attention<&T::attention>(t);
+  wrap_attention<&T::attention_f16>(t);
+  wrap_attention<&T::attention_q8_0>(t);
+  wrap_attention<&T::attention_q4_0>(t);
   return t;
 }
 
