@@ -20,6 +20,11 @@ namespace {
 
 inline __m512 abs_ps(__m512 v) { return _mm512_abs_ps(v); }
 
+// v with NaN lanes (NaN or Inf activations times the inverse scale) set to 0,
+// as the scalar reference rounds them: converted, NaN would become INT_MIN and
+// overflow the code sum. Finite lanes are untouched.
+inline __m512 nan_to_zero(__m512 v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v); }
+
 // One 32-element block: writes the codes, returns d and the sum of the codes.
 struct Q8Block {
   float d;
@@ -33,8 +38,8 @@ inline Q8Block quantize_block_32(const float* x, int8_t* qs) {
   const float d = amax / 127.0f;
   const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
   const __m512 vid = _mm512_set1_ps(id);
-  const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(x0, vid)); // round to nearest even
-  const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(x1, vid));
+  const __m512i q0 = _mm512_cvtps_epi32(nan_to_zero(_mm512_mul_ps(x0, vid))); // round to nearest even
+  const __m512i q1 = _mm512_cvtps_epi32(nan_to_zero(_mm512_mul_ps(x1, vid)));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(qs), _mm512_cvtepi32_epi8(q0)); // |q| <= 127: no truncation
   _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + 16), _mm512_cvtepi32_epi8(q1));
   return {d, _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1))};
@@ -91,7 +96,11 @@ void quantize_row_q8_k(const float* __restrict x, void* __restrict y, int64_t n)
     const __m512 vscale = _mm512_set1_ps(iscale);
     const __m512i limit = _mm512_set1_epi32(127);
     for (int g = 0; g < kGroups; ++g) {
-      __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * g), vscale));
+      // Finite activations give |x * iscale| <= 127.x; the clamp only bites on
+      // the +-Inf products of non-finite ones (NaN weights), which converted
+      // would overflow the code sums.
+      const __m512 p = nan_to_zero(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * g), vscale));
+      __m512i q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(p, _mm512_set1_ps(-128.0f)), _mm512_set1_ps(128.0f)));
       q = _mm512_min_epi32(q, limit); // only +127.x can round past the range
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out.qs + 16 * g), _mm512_cvtepi32_epi8(q));
       out.bsums[g] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
