@@ -314,13 +314,18 @@ constexpr size_t kContinuation = 8;
 constexpr double kMaxDeviation = 1.5;
 constexpr double kMeanDeviation = 0.35;
 constexpr double kNearTie = 0.5;
+// Qwen2.5's deviations are smaller (docs/decoder.md: mean 0.175 against SmolLM2's 0.27).
+constexpr double kQwenMeanDeviation = 0.25;
 
 INSTANTIATE_TEST_SUITE_P(
     DefaultModels, GoldenLogits,
     ::testing::Values(ModelCase{testing::kSmolLm2, "logits_smollm2-135m-instruct-q4_1.json", "SmolLM2", kMaxDeviation,
                                 kMeanDeviation, kNearTie, kSelection, kContinuation, false},
                       ModelCase{testing::kSmolLm2, "logits_smollm2-135m-instruct-q4_1.json", "SmolLM2_scalar",
-                                kMaxDeviation, kMeanDeviation, kNearTie, kSelection, kContinuation, true}),
+                                kMaxDeviation, kMeanDeviation, kNearTie, kSelection, kContinuation, true},
+                      // Named so that the sanitizer run's SmolLM2 filter leaves it out.
+                      ModelCase{testing::kQwen25, "logits_qwen2.5-coder-0.5b-instruct-q4_k_m.json", "Qwen25",
+                                kMaxDeviation, kQwenMeanDeviation, kNearTie, kSelection, kContinuation, false}),
     [](const auto& info) { return std::string(info.param.label); });
 
 } // namespace
