@@ -29,6 +29,7 @@ Command add_perplexity_command(CLI::App& app) {
             const RuntimeConfig config = resolve_config(o->run);
             const LoadedModel m = load_model(o->run.model, config);
             SessionOptions so = session_options(config);
+            so.logit_rows = 0; // every position of a chunk is scored
             if (so.n_ctx == 0) so.n_ctx = std::min(m.model.config().context_length, SessionOptions::kDefaultContext);
             Session session(m.model, so);
 

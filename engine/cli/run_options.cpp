@@ -69,6 +69,7 @@ SessionOptions session_options(const RuntimeConfig& config) {
   SessionOptions o;
   o.n_ctx = config.context.length;
   o.chunk = config.prefill.chunk_size;
+  o.logit_rows = 1; // generation reads the last token's logits only
   o.n_threads = config.threads.count > 0 ? config.threads.count
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.pin_threads = config.threads.pin;

@@ -62,8 +62,8 @@ PerplexityResult perplexity(Session& session, std::span<const int32_t> tokens, c
     std::copy_n(tokens.begin() + c * n_ctx, n_ctx, window.begin());
     if (o.bos >= 0) window[0] = o.bos;
     session.reset();
-    for (int64_t begin = 0; begin < n_ctx; begin += session.chunk()) {
-      const int64_t n = std::min(session.chunk(), n_ctx - begin);
+    for (int64_t begin = 0; begin < n_ctx; begin += session.logit_rows()) {
+      const int64_t n = std::min(session.logit_rows(), n_ctx - begin);
       const std::span<const float> logits = session.eval_all({window.data() + begin, static_cast<size_t>(n)});
       for (int64_t t = 0; t < n; ++t) {
         const int64_t pos = begin + t;

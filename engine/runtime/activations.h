@@ -11,8 +11,9 @@
 namespace lathe {
 
 struct Activations {
+  // logit_rows: the most tokens whose logits one pass keeps (<= chunk);
   // max_keys: the most keys one query attends to (the context, or the window).
-  Activations(const ModelConfig& c, int64_t chunk, int64_t max_keys, int n_threads);
+  Activations(const ModelConfig& c, int64_t chunk, int64_t logit_rows, int64_t max_keys, int n_threads);
 
   std::vector<float> x;      // (chunk, dim) residual stream
   std::vector<float> xb;     // (chunk, dim) normed residual: input of Q/K/V, gate/up, output
@@ -24,7 +25,7 @@ struct Activations {
   std::vector<float> hb;     // (chunk, ffn_dim) gate, then silu(gate) * up
   std::vector<float> hb2;    // (chunk, ffn_dim) up
   std::vector<float> scores; // (n_threads, max_keys) attention scores of one (token, head), per thread
-  std::vector<float> logits; // (chunk, vocab)
+  std::vector<float> logits; // (logit_rows, vocab)
   LinearInput input;         // the current linear-layer input, quantized per weight format
 };
 

@@ -24,6 +24,13 @@ int64_t resolve_chunk(const SessionOptions& o) {
   return o.chunk;
 }
 
+int64_t resolve_logit_rows(const SessionOptions& o, int64_t chunk) {
+  if (o.logit_rows < 0) {
+    throw std::invalid_argument(fmt::format("logit rows {} must not be negative", o.logit_rows));
+  }
+  return o.logit_rows == 0 ? chunk : std::min(o.logit_rows, chunk);
+}
+
 int resolve_threads(const SessionOptions& o) {
   if (o.n_threads <= 0) throw std::invalid_argument(fmt::format("thread count {} must be positive", o.n_threads));
   return o.n_threads;
@@ -70,13 +77,14 @@ Session::Session(const Model& model, const SessionOptions& options)
       kernels_(&model.kernels()),
       n_ctx_(resolve_context(model.config(), options)),
       chunk_(std::min(resolve_chunk(options), n_ctx_)),
+      logit_rows_(resolve_logit_rows(options, chunk_)),
       n_threads_(resolve_threads(options)),
       window_(resolve_window(options, n_ctx_)),
       rope_(rope_params(model)),
       kv_(model.config().n_layers, cache_rows(window_, chunk_, n_ctx_),
           model.config().n_kv_heads * model.config().head_dim, check_kv_type(model.config(), options.kv_type),
           options.huge_pages),
-      act_(model.config(), chunk_, window_ > 0 ? window_ : n_ctx_, n_threads_),
+      act_(model.config(), chunk_, logit_rows_, window_ > 0 ? window_ : n_ctx_, n_threads_),
       prefill_(options.prefill_backend, *kernels_, max_linear_cols(model.config()), chunk_, n_threads_) {
   history_.reserve(static_cast<size_t>(n_ctx_));
   if (options.pin_threads) pin_threads(n_threads_);
@@ -109,8 +117,9 @@ std::span<const float> Session::eval(std::span<const int32_t> tokens) {
 std::span<const float> Session::eval_all(std::span<const int32_t> tokens) {
   check(tokens);
   const int64_t n = static_cast<int64_t>(tokens.size());
-  if (n > chunk_) {
-    throw std::invalid_argument(fmt::format("eval_all takes at most a chunk ({}) of tokens, got {}", chunk_, n));
+  if (n > logit_rows_) {
+    throw std::invalid_argument(fmt::format(
+        "eval_all takes at most {} tokens (SessionOptions::logit_rows, at most a chunk), got {}", logit_rows_, n));
   }
   forward(tokens.data(), n, true);
   return {act_.logits.data(), static_cast<size_t>(n * vocab_size())};

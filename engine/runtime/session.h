@@ -33,6 +33,10 @@ class ContextFullError : public std::runtime_error {
 struct SessionOptions {
   int64_t n_ctx = 0;  // context length; 0: the model's, capped at kDefaultContext
   int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
+  // Tokens whose logits one eval_all() call can return: the logits buffer is
+  // (logit_rows, vocab), 1.2 MB per row for a 151,936-token vocabulary. 0: a
+  // chunk's; 1 is all that eval() (generation) needs.
+  int64_t logit_rows = 0;
   int n_threads = 1;  // threads for the matrix products and attention; results do not depend on it
   bool pin_threads = false; // pin thread t to the t-th allowed CPU (engine/runtime/thread_pin.h)
   kernels::KvType kv_type = kernels::KvType::kF32; // element type of the cached keys and values
@@ -59,8 +63,8 @@ class Session {
   // is evaluated.
   std::span<const float> eval(std::span<const int32_t> tokens);
 
-  // As eval() for at most chunk() tokens, returning the logits of every one:
-  // (tokens.size(), vocab), row t predicting the token after tokens[t].
+  // As eval() for at most logit_rows() tokens, returning the logits of every
+  // one: (tokens.size(), vocab), row t predicting the token after tokens[t].
   std::span<const float> eval_all(std::span<const int32_t> tokens);
 
   // Called after every layer of every forward pass with the residual stream
@@ -86,6 +90,8 @@ class Session {
   const Model& model() const { return *model_; }
   int64_t n_ctx() const { return n_ctx_; }
   int64_t chunk() const { return chunk_; }
+  // The most tokens one eval_all() call takes: <= chunk().
+  int64_t logit_rows() const { return logit_rows_; }
   int n_threads() const { return n_threads_; }
   kernels::KvType kv_type() const { return kv_.type(); }
   int64_t kv_window() const { return window_; } // 0: no rotation
@@ -99,7 +105,8 @@ class Session {
  private:
   void check(std::span<const int32_t> tokens) const;
   // The forward pass of n <= chunk tokens at positions n_past() .. n_past() + n - 1,
-  // leaving logits for all of them (all_logits) or the last one in act_.logits.
+  // leaving logits for all of them (all_logits, n <= logit_rows_) or the last
+  // one in act_.logits.
   void forward(const int32_t* tokens, int64_t n, bool all_logits);
   // out (n_tokens, w.rows, row stride out_stride) = in (n_tokens, w.cols) W^T.
   void linear(const WeightView& w, LinearInput& in, float* out, int64_t out_stride);
@@ -108,6 +115,7 @@ class Session {
   const kernels::KernelTable* kernels_;
   int64_t n_ctx_;
   int64_t chunk_;
+  int64_t logit_rows_; // <= chunk_
   int n_threads_;
   int64_t window_; // 0, or the rotating window (< n_ctx)
   kernels::RopeParams rope_;

@@ -41,6 +41,7 @@ EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, 
   }
   s.session.n_ctx = config.context.length;
   s.session.chunk = config.prefill.chunk_size;
+  s.session.logit_rows = 1; // generation; the quality pass asks for a chunk's
   s.session.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
   s.session.kv_window = config.kv_cache.max_tokens;
   s.session.prefill_backend = config.prefill.backend;

@@ -13,19 +13,27 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Calls on_position(t, logits) for each position of `tokens`, through the
-// prefill path, `chunk` tokens per forward pass.
+// prefill path, logit_rows() (a chunk, see quality_session) tokens per pass.
 void prefill_positions(Session& session, const std::vector<int32_t>& tokens,
                        const std::function<void(int64_t, std::span<const float>)>& on_position) {
   const int64_t n = static_cast<int64_t>(tokens.size());
   const int64_t vocab = session.vocab_size();
-  for (int64_t start = 0; start < n; start += session.chunk()) {
-    const int64_t count = std::min(session.chunk(), n - start);
+  for (int64_t start = 0; start < n; start += session.logit_rows()) {
+    const int64_t count = std::min(session.logit_rows(), n - start);
     const std::span<const float> rows =
         session.eval_all(std::span<const int32_t>(tokens.data() + start, static_cast<size_t>(count)));
     for (int64_t t = 0; t < count; ++t) {
       on_position(start + t, rows.subspan(static_cast<size_t>(t * vocab), static_cast<size_t>(vocab)));
     }
   }
+}
+
+// The setup's session, keeping logits for every token of a chunk: each
+// position is scored, and the chunk stays the configured one.
+SessionOptions quality_session(const EngineSetup& setup) {
+  SessionOptions o = setup.session;
+  o.logit_rows = 0;
+  return o;
 }
 
 // Compares one position with the reference's top-k there.
@@ -66,7 +74,7 @@ QualityResult evaluate_quality(const Model& model, const EngineSetup& setup, con
     }
     SegmentQuality sq;
     sq.name = seg.name;
-    Session session(model, setup.session);
+    Session session(model, quality_session(setup));
     prefill_positions(session, seg.tokens, [&](int64_t t, std::span<const float> logits) {
       compare_position(ref, seg, t, logits, sq.prefill, cand);
       if (seg.kind == "text" && t + 1 < static_cast<int64_t>(seg.tokens.size())) {
@@ -112,7 +120,7 @@ Reference record_reference(const Model& model, const Tokenizer& tokenizer, const
     seg.kind = w.kind;
     seg.tokens = w.tokens;
     seg.prefill_positions = static_cast<int64_t>(w.tokens.size());
-    Session session(model, setup.session);
+    Session session(model, quality_session(setup));
     int32_t next = -1;
     prefill_positions(session, w.tokens, [&](int64_t t, std::span<const float> logits) {
       const double lse = record(seg, logits);

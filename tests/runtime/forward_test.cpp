@@ -41,8 +41,8 @@ class Loaded {
 
 std::vector<float> logits_all(Session& s, const std::vector<int32_t>& tokens) {
   std::vector<float> out;
-  for (size_t start = 0; start < tokens.size(); start += static_cast<size_t>(s.chunk())) {
-    const size_t n = std::min(static_cast<size_t>(s.chunk()), tokens.size() - start);
+  for (size_t start = 0; start < tokens.size(); start += static_cast<size_t>(s.logit_rows())) {
+    const size_t n = std::min(static_cast<size_t>(s.logit_rows()), tokens.size() - start);
     const auto l = s.eval_all({tokens.data() + start, n});
     out.insert(out.end(), l.begin(), l.end());
   }
@@ -117,6 +117,30 @@ TEST(Forward, PrefillChunksDecodeStepsAndThreadsGiveIdenticalLogits) {
     s.reset();
     EXPECT_EQ(logits_all(s, kTokens), reference) << "chunk " << o.chunk << " threads " << o.n_threads;
   }
+}
+
+TEST(Forward, FewerLogitRowsThanAChunkGiveTheSameLogits) {
+  const TinyModel m = make_tiny_model({});
+  const Loaded file(m);
+  const Model model = file.load();
+  Session all(model, {.n_ctx = 32, .chunk = 16});
+  ASSERT_EQ(all.logit_rows(), 16) << "0 means a chunk's";
+  const std::vector<float> reference = logits_all(all, kTokens);
+  const size_t vocab = static_cast<size_t>(m.spec.vocab);
+
+  Session few(model, {.n_ctx = 32, .chunk = 16, .logit_rows = 3});
+  EXPECT_EQ(few.logit_rows(), 3);
+  EXPECT_LT(few.memory_bytes(), all.memory_bytes());
+  EXPECT_EQ(logits_all(few, kTokens), reference);
+  // eval() still runs whole chunks and keeps the last token's logits.
+  Session one(model, {.n_ctx = 32, .chunk = 16, .logit_rows = 1});
+  const auto last = one.eval(kTokens);
+  EXPECT_EQ(std::vector<float>(last.begin(), last.end()),
+            std::vector<float>(reference.end() - static_cast<std::ptrdiff_t>(vocab), reference.end()));
+  one.reset();
+  EXPECT_THROW(one.eval_all({kTokens.data(), 2}), std::invalid_argument);
+  EXPECT_EQ(Session(model, {.n_ctx = 32, .chunk = 4, .logit_rows = 9}).logit_rows(), 4) << "capped at the chunk";
+  EXPECT_THROW(Session(model, {.n_ctx = 32, .logit_rows = -1}), std::invalid_argument);
 }
 
 TEST(Forward, RewindKeepsThePrefixAndRecomputesTheRest) {
