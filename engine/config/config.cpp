@@ -391,21 +391,13 @@ class Loader {
     const RuntimeConfig& c = config_;
     const int64_t context = c.context.length;
     const int64_t window = c.kv_cache.max_tokens;
-    const int64_t chunk = c.prefill.chunk_size;
     if (context > 0 && window > context) {
       combination("kv_cache.max_tokens", "context.length",
                   "a rotating window cannot be longer than the context",
                   "kv_cache.max_tokens <= context.length, or either of them 0");
     }
-    if (context > 0 && chunk > context) {
-      combination("prefill.chunk_size", "context.length", "a prefill chunk must fit in the context",
-                  "prefill.chunk_size <= context.length, or context.length 0");
-    }
-    if (window > 0 && window < chunk) {
-      combination("kv_cache.max_tokens", "prefill.chunk_size",
-                  "the tokens of one chunk would push each other out of the rotating window",
-                  "kv_cache.max_tokens >= prefill.chunk_size, or kv_cache.max_tokens 0");
-    }
+    // prefill.chunk_size is an upper bound: a session caps it at the context
+    // and at the window (engine/runtime/session.h), so it conflicts with neither.
   }
 
   RuntimeConfig finish() {

@@ -157,8 +157,8 @@ const std::vector<Knob>& table() {
           {.min = 0, .max = std::numeric_limits<int64_t>::max(), .special = -1, .special_means = "random"},
           "Seed of the sampler's random numbers."),
 
-      int_knob<&C::prefill, &C::Prefill::chunk_size>("prefill.chunk_size", "64", {.min = 1, .max = 4096},
-                                                     "Prompt tokens evaluated per forward pass."),
+      int_knob<&C::prefill, &C::Prefill::chunk_size>("prefill.chunk_size", "512", {.min = 1, .max = 4096},
+                                                     "Prompt tokens evaluated per forward pass, at most (capped at the context and the window)."),
       enum_knob<&C::prefill, &C::Prefill::backend>(
           "prefill.backend", "native",
           "Who multiplies the prefill matrices: Lathe's kernels, OpenBLAS or Eigen."),

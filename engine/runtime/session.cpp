@@ -19,9 +19,11 @@ int64_t resolve_context(const ModelConfig& c, const SessionOptions& o) {
   return o.n_ctx == 0 ? std::min(c.context_length, SessionOptions::kDefaultContext) : o.n_ctx;
 }
 
-int64_t resolve_chunk(const SessionOptions& o) {
+// The chunk, capped at the context and at the window: a longer one could not
+// run in one pass (the context), or would need a larger ring (the window).
+int64_t resolve_chunk(const SessionOptions& o, int64_t n_ctx, int64_t window) {
   if (o.chunk <= 0) throw std::invalid_argument(fmt::format("prefill chunk {} must be positive", o.chunk));
-  return o.chunk;
+  return std::min({o.chunk, n_ctx, window > 0 ? window : n_ctx});
 }
 
 int64_t resolve_logit_rows(const SessionOptions& o, int64_t chunk) {
@@ -76,7 +78,7 @@ Session::Session(const Model& model, const SessionOptions& options)
     : model_(&model),
       kernels_(&model.kernels()),
       n_ctx_(resolve_context(model.config(), options)),
-      chunk_(std::min(resolve_chunk(options), n_ctx_)),
+      chunk_(resolve_chunk(options, n_ctx_, resolve_window(options, n_ctx_))),
       logit_rows_(resolve_logit_rows(options, chunk_)),
       n_threads_(resolve_threads(options)),
       window_(resolve_window(options, n_ctx_)),

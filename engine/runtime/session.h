@@ -32,7 +32,7 @@ class ContextFullError : public std::runtime_error {
 
 struct SessionOptions {
   int64_t n_ctx = 0;  // context length; 0: the model's, capped at kDefaultContext
-  int64_t chunk = 64; // prefill tokens per forward pass (the matrix path)
+  int64_t chunk = 512; // prefill tokens per forward pass (the matrix path), at most: capped at n_ctx and kv_window
   // Tokens whose logits one eval_all() call can return: the logits buffer is
   // (logit_rows, vocab), 1.2 MB per row for a 151,936-token vocabulary. 0: a
   // chunk's; 1 is all that eval() (generation) needs.

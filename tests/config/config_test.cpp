@@ -454,36 +454,13 @@ TEST_F(ConfigTest, RotatingWindowLongerThanTheContextIsRefused) {
   EXPECT_NO_THROW(load_config(write("kv_cache:\n  max_tokens: 2048\n"))); // context 0: the model's decides
 }
 
-TEST_F(ConfigTest, PrefillChunkLongerThanTheContextIsRefused) {
-  // Reported at the line set later in the file, naming the other key's place.
-  fs::path file = write("prefill:\n  chunk_size: 512\ncontext:\n  length: 256\n");
-  EXPECT_EQ(error_of(file), file.string() +
-                                ":4:11: context.length: 256 conflicts with prefill.chunk_size 512 (" +
-                                file.string() +
-                                ":2:15): a prefill chunk must fit in the context "
-                                "(allowed: prefill.chunk_size <= context.length, or context.length 0)");
-  // Against a default, at the value that was set.
-  file = write("context:\n  length: 32\n");
-  EXPECT_EQ(
-      error_of(file).rfind(file.string() + ":2:11: context.length: 32 conflicts with prefill.chunk_size 64 "
-                                           "(the default): ",
-                           0),
-      0u);
-  EXPECT_NO_THROW(load_config(write("context:\n  length: 64\n")));
-}
-
-TEST_F(ConfigTest, RotatingWindowShorterThanAPrefillChunkIsRefused) {
-  const fs::path file = write("kv_cache:\n  max_tokens: 64\nprefill:\n  chunk_size: 128\n");
-  const std::string error = error_of(file);
-  EXPECT_EQ(
-      error.rfind(file.string() + ":4:15: prefill.chunk_size: 128 conflicts with kv_cache.max_tokens 64 (" +
-                      file.string() + ":2:15): ",
-                  0),
-      0u)
-      << error;
-  EXPECT_NE(error.find("(allowed: kv_cache.max_tokens >= prefill.chunk_size, or kv_cache.max_tokens 0)"),
-            std::string::npos);
-  EXPECT_NO_THROW(load_config(write("kv_cache:\n  max_tokens: 128\nprefill:\n  chunk_size: 128\n")));
+TEST_F(ConfigTest, PrefillChunkLongerThanTheContextOrTheWindowIsAccepted) {
+  // The chunk is an upper bound that the session caps (SessionTest covers the capping).
+  const RuntimeConfig c = load_config(write("prefill:\n  chunk_size: 512\ncontext:\n  length: 256\n"));
+  EXPECT_EQ(c.prefill.chunk_size, 512);
+  EXPECT_EQ(c.context.length, 256);
+  EXPECT_NO_THROW(load_config(write("kv_cache:\n  max_tokens: 64\nprefill:\n  chunk_size: 128\n")));
+  EXPECT_NO_THROW(load_config(write("context:\n  length: 32\n")));
 }
 
 // ----------------------------------------------------------------- --set
@@ -526,13 +503,14 @@ TEST_F(ConfigTest, OverridesAreValidatedAndNameTheSetArgument) {
 
 TEST_F(ConfigTest, AnOverrideThatMakesAnImpossibleCombinationIsNamed) {
   const fs::path file = write("context:\n  length: 1024\n");
-  EXPECT_EQ(error_of(file, {"prefill.chunk_size=2048"}),
-            "--set prefill.chunk_size=2048: prefill.chunk_size: 2048 conflicts with context.length 1024 (" +
+  EXPECT_EQ(error_of(file, {"kv_cache.max_tokens=2048"}),
+            "--set kv_cache.max_tokens=2048: kv_cache.max_tokens: 2048 conflicts with context.length 1024 (" +
                 file.string() +
-                ":2:11): a prefill chunk must fit in the context "
-                "(allowed: prefill.chunk_size <= context.length, or context.length 0)");
+                ":2:11): a rotating window cannot be longer than the context "
+                "(allowed: kv_cache.max_tokens <= context.length, or either of them 0)");
   // ...and an override can also repair the file.
-  EXPECT_EQ(load_config(write("context:\n  length: 32\n"), std::vector<std::string>{"context.length=0"})
+  EXPECT_EQ(load_config(write("kv_cache:\n  max_tokens: 4096\ncontext:\n  length: 1024\n"),
+                        std::vector<std::string>{"context.length=0"})
                 .context.length,
             0);
 }

@@ -189,6 +189,9 @@ TEST(Session, ErrorsAreClear) {
   EXPECT_THROW(s.eval_all(five), std::invalid_argument);
   EXPECT_THROW(Session(model, {.n_ctx = 65}), std::invalid_argument);
   EXPECT_THROW(Session(model, {.n_ctx = 8, .chunk = 0}), std::invalid_argument);
+  // A chunk is an upper bound: capped at the context and at the window.
+  EXPECT_EQ(Session(model, {.n_ctx = 8, .chunk = 512}).chunk(), 8);
+  EXPECT_EQ(Session(model, {.n_ctx = 32, .chunk = 512, .kv_window = 6}).chunk(), 6);
   EXPECT_THROW(Session(model, {.n_ctx = 8, .n_threads = 0}), std::invalid_argument);
 }
 
