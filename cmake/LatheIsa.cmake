@@ -4,6 +4,9 @@
 #   avx2    x86-64 AVX2 + FMA + F16C
 #   avx512  x86-64 AVX-512 F/BW/VL/DQ + VNNI
 #   neon    arm64 NEON with the dot-product extension (ARMv8.2, Apple M-series)
+# LATHE_NEON_I8MM=ON adds the int8 matrix multiply (smmla) to neon: Apple M2
+# and later and most ARMv8.6+ cores have it, Apple M1 does not (such a build
+# stops with SIGILL there), hence OFF by default.
 # Sets LATHE_ISA_RESOLVED and LATHE_ISA_FLAGS (compile flags for that variant).
 
 set(LATHE_ISA "auto" CACHE STRING "Kernel instruction set: auto, scalar, avx2, avx512 or neon")
@@ -13,6 +16,10 @@ set(_lathe_isa_flags_scalar "")
 set(_lathe_isa_flags_avx2 -mavx2 -mfma -mf16c)
 set(_lathe_isa_flags_avx512 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni)
 set(_lathe_isa_flags_neon -march=armv8.2-a+dotprod+fp16)
+option(LATHE_NEON_I8MM "With LATHE_ISA=neon: use the i8mm (smmla) prefill GEMM; needs Apple M2+ or ARMv8.6" OFF)
+if(LATHE_NEON_I8MM)
+  set(_lathe_isa_flags_neon -march=armv8.2-a+dotprod+fp16+i8mm)
+endif()
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(_lathe_arch x86)
@@ -70,6 +77,11 @@ if(LATHE_ISA_RESOLVED STREQUAL "neon" AND NOT _lathe_arch STREQUAL "arm")
                       "${CMAKE_SYSTEM_PROCESSOR}. Use LATHE_ISA=auto, scalar, avx2 or avx512.")
 endif()
 
+if(LATHE_NEON_I8MM AND NOT LATHE_ISA_RESOLVED STREQUAL "neon")
+  message(FATAL_ERROR "LATHE_NEON_I8MM=ON needs LATHE_ISA=neon (an arm64 target); this build's ISA is "
+                      "${LATHE_ISA_RESOLVED}. Turn LATHE_NEON_I8MM off or build for arm64.")
+endif()
+
 set(LATHE_ISA_FLAGS ${_lathe_isa_flags_${LATHE_ISA_RESOLVED}})
 if(LATHE_ISA_FLAGS)
   include(CheckCXXCompilerFlag)
@@ -83,4 +95,8 @@ if(LATHE_ISA_FLAGS)
   endif()
 endif()
 
-message(STATUS "Lathe kernel ISA: ${LATHE_ISA_RESOLVED} (LATHE_ISA=${LATHE_ISA})")
+if(LATHE_NEON_I8MM)
+  message(STATUS "Lathe kernel ISA: ${LATHE_ISA_RESOLVED} with i8mm (LATHE_ISA=${LATHE_ISA}, LATHE_NEON_I8MM=ON)")
+else()
+  message(STATUS "Lathe kernel ISA: ${LATHE_ISA_RESOLVED} (LATHE_ISA=${LATHE_ISA})")
+endif()

@@ -6,9 +6,12 @@
 // formats with a minimum, the minimum's product), where the scalar reference
 // forms one or two per block. The tolerance is the shared sum_tolerance of the
 // row's dot_bound with that count of terms. Sizes sweep the tails of the
-// tiling: row ranges that cut 16-row panels anywhere, token counts around the
-// 16-token groups, strides with gaps that must stay untouched, and the
-// default models' row lengths.
+// tilings (AVX-512: 16-row panels, 16-token groups; NEON: 8-row panels,
+// 4-token groups): row ranges that cut panels anywhere, token counts that
+// leave 1, 2 or 3 tokens past a group of 4 and 1 or 15 past a group of 16,
+// strides with gaps that must stay untouched, and the default models' row
+// lengths. The NEON table's gemm is the sdot one or, with LATHE_NEON_I8MM=ON,
+// the smmla one; scripts/test-arm64 builds and runs both.
 
 #include <gtest/gtest.h>
 
@@ -17,10 +20,12 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "isa_test_data.h"
+#include "kernels/isa_config.h"
 #include "kernels/kernel_table.h"
 #include "kernels/quant_types.h"
 
@@ -100,6 +105,64 @@ TEST_P(GemmIsaTest, MatchesScalarMatmul) {
   }
   // A chunk of the default chunk size on the 0.5B model's attention shape.
   check_case(type, *k, *r, {block == kQK ? 896 : 1024, 64, 64, 0, 64}, rng);
+}
+
+// A hand-built case with exact answers: Q8_0 weights whose row r is the unit
+// vector e_r (code 1 at column r, scale 1) against tokens of distinct integer
+// codes (scale 1), so Y[t][r] = code r of token t exactly. Every row and token
+// lands at its own place, whatever the packing and tiling.
+TEST(GemmIsaExact, UnitRowsPickTokenCodes) {
+  const LinearKernels* k = isa().linear(QuantType::Q8_0);
+  ASSERT_NE(k, nullptr);
+  if (!k->gemm) GTEST_SKIP() << isa().isa << " has no prefill GEMM for Q8_0";
+  constexpr int64_t n = 64, rows = 27, tokens = 7, y_stride = rows + 3;
+  constexpr f16_bits kOne = 0x3C00; // 1.0 in IEEE half
+  std::vector<BlockQ8_0> w(static_cast<size_t>(rows * n / kQK));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t b = 0; b < n / kQK; ++b) {
+      BlockQ8_0& blk = w[static_cast<size_t>(r * (n / kQK) + b)];
+      blk.d = kOne;
+      for (int j = 0; j < kQK; ++j) blk.qs[j] = (b * kQK + j == r) ? 1 : 0;
+    }
+  }
+  const auto code = [](int64_t t, int64_t j) { return static_cast<int8_t>((t * 37 + j * 11) % 255 - 127); };
+  std::vector<BlockQ8_0> x(static_cast<size_t>(tokens * n / kQK));
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t b = 0; b < n / kQK; ++b) {
+      BlockQ8_0& blk = x[static_cast<size_t>(t * (n / kQK) + b)];
+      blk.d = kOne;
+      for (int j = 0; j < kQK; ++j) blk.qs[j] = code(t, b * kQK + j);
+    }
+  }
+  std::vector<uint8_t> scratch(static_cast<size_t>(isa().gemm_scratch_bytes(n, tokens)));
+  std::vector<float> y(static_cast<size_t>(tokens * y_stride), NAN);
+  k->gemm(w.data(), x.data(), y.data(), n, tokens, y_stride, 0, rows, scratch.data());
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) {
+      EXPECT_EQ(y[t * y_stride + r], static_cast<float>(code(t, r))) << "token " << t << " row " << r;
+    }
+    for (int64_t r = rows; r < y_stride; ++r) EXPECT_TRUE(std::isnan(y[t * y_stride + r])) << "gap row " << r;
+  }
+}
+
+// The table names what its gemm runs on, and the NEON table picks the smmla
+// kernels exactly when the build's flags enable i8mm.
+TEST(GemmIsaTable, NamesItsUnit) {
+  bool any_gemm = false;
+  for (const QuantType type : table_weight_types()) {
+    const LinearKernels* k = isa().linear(type);
+    any_gemm = any_gemm || (k && k->gemm);
+  }
+  if (!any_gemm) {
+    EXPECT_TRUE(isa().gemm_unit.empty()) << isa().isa << " has no gemm but names a unit: " << isa().gemm_unit;
+    return;
+  }
+  EXPECT_NE(isa().gemm_scratch_bytes, nullptr);
+  EXPECT_FALSE(isa().gemm_unit.empty()) << isa().isa << " has a gemm but names no unit";
+  if (kIsaName == "neon") {
+    const bool i8mm = kIsaFlags.find("+i8mm") != std::string_view::npos;
+    EXPECT_EQ(isa().gemm_unit, i8mm ? "neon-i8mm" : "neon-dotprod") << "flags: " << kIsaFlags;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllWeightTypes, GemmIsaTest, ::testing::ValuesIn(table_weight_types()),
