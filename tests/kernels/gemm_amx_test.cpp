@@ -24,6 +24,7 @@
 #include "kernels/kernel_table.h"
 #include "kernels/quant_types.h"
 #include "kernels/x86/amx/amx_kernels.h"
+#include "kernels/x86/avx512/avx512_kernels.h"
 
 namespace lathe::kernels::testing {
 namespace {
@@ -77,6 +78,29 @@ TEST(AmxTable, ChoiceFollowsStatus) {
     EXPECT_EQ(isa().gemm_unit, "avx512-vnni") << "AMX refused (" << amx::status().reason << ") yet chosen";
     EXPECT_EQ(isa().vector_gemm, nullptr);
   }
+}
+
+// A refusal injected into the table's choice: the VNNI gemm, and the notice
+// with the reason on stderr; a grant (the table is only built, no tile
+// instruction runs) gives the AMX gemm with the VNNI one as its vector twin.
+TEST(AmxTable, RefusalFallsBackToVnniWithANotice) {
+  const KernelTable& vnni = with_gemm_unit(isa(), GemmUnit::kVector);
+  ::testing::internal::CaptureStderr();
+  const KernelTable refused = avx512::choose_gemm_unit(vnni, {false, "injected refusal"});
+  const std::string notice = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(refused.gemm_unit, "avx512-vnni");
+  EXPECT_EQ(refused.q4_k.gemm, vnni.q4_k.gemm);
+  EXPECT_EQ(refused.q8_0.gemm, vnni.q8_0.gemm);
+  EXPECT_EQ(refused.vector_gemm, nullptr);
+  EXPECT_EQ(notice, "lathe: AMX not available (injected refusal); prefill uses AVX-512 VNNI\n");
+
+  ::testing::internal::CaptureStderr();
+  const KernelTable granted = avx512::choose_gemm_unit(vnni, {true, ""});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(granted.gemm_unit, "amx");
+  EXPECT_EQ(granted.q6_k.gemm, amx::gemm_q6_k_q8_k);
+  EXPECT_EQ(granted.vector_gemm, &vnni);
+  EXPECT_EQ(granted.q6_k.matvec, vnni.q6_k.matvec);
 }
 
 std::vector<uint8_t> quantized_rows(ActivationType act, const std::vector<float>& x, int64_t n,

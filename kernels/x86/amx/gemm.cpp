@@ -20,10 +20,22 @@
 // integer sums are the same integers, so the two kernels agree bit for bit.
 // Two sub-blocks are in flight (C tiles tmm0 / tmm3, A tmm1 / tmm4, B tmm2 /
 // tmm5, two C buffers), so the tile unit computes sub-block s + 1 while the
-// vector unit scales sub-block s. The vector work per sub-block (16 rows x
-// (load, convert, multiply, fused add)) is what bounds this kernel; it is
-// about a third of the VNNI kernel's, whose 16 x S / 4 vpdpbusd go to the
-// tile unit.
+// vector unit scales sub-block s.
+//
+// Cost. Per (16 rows, 16 tokens, sub-block) the vector work is 16 x (load,
+// convert, multiply, fused add), about a third of the VNNI kernel's (whose
+// 16 x S / 4 vpdpbusd go to the tile unit). What bounds the kernel is the tile
+// traffic: two tile loads, a tdpbssd at half its depth (K = 32 of 64 bytes;
+// 16 for Q6_K) and a 1 KiB tile store per sub-block. Measured on the
+// reference machine (a loaded VM) a tile store costs about 35-50 cycles and a
+// tdpbssd of K = 32 about 28; with the scaling removed the kernel reached only
+// about 1.2 x its speed with it. Blocking 2 panels x 2 groups (4 C tiles, 2 A,
+// 2 B: all 8 tiles) to share the tile loads and overlap more tdpbssd was tried
+// and was no faster. The way past this is fewer stores per product, i.e. K
+// beyond one sub-block, possible only where an integer sub-block scale can be
+// folded into int8 codes (Q4_K: 4-bit codes times either 3-bit half of the
+// 6-bit scale stay below 128, so two C tiles could sum a whole super-block);
+// not done.
 //
 // Tile configuration: per call (it depends on S), loaded with ldtilecfg at the
 // start and released (tilerelease) at the end, on the calling thread; the

@@ -57,9 +57,9 @@ KernelTable make_avx512_table() {
   return t;
 }
 
-// The VNNI table, or with AMX usable a copy with the AMX gemm.
-KernelTable choose_gemm_unit(const KernelTable& vnni) {
-  const amx::Status& amx = amx::status();
+} // namespace
+
+KernelTable avx512::choose_gemm_unit(const KernelTable& vnni, const amx::Status& amx) {
   std::string reason = amx.reason;
 #if LATHE_KERNELS_AMX
   if (amx.usable) {
@@ -75,11 +75,9 @@ KernelTable choose_gemm_unit(const KernelTable& vnni) {
   return vnni;
 }
 
-} // namespace
-
 const KernelTable& isa_kernels() {
   static const KernelTable vnni = make_avx512_table();
-  static const KernelTable table = choose_gemm_unit(vnni);
+  static const KernelTable table = avx512::choose_gemm_unit(vnni, amx::status()); // the notice: once per process
   return table;
 }
 
