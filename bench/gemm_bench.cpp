@@ -1,12 +1,16 @@
 // Prefill GEMM speed at the default models' shapes and chunk sizes 16..512:
 // the native GEMM (LinearKernels::gemm) of the kernel table this build
-// compiled in, beside the matmul it replaces (matvec per token over row
-// tiles). Reported as GOP/s, counting a multiply and an add per weight and
+// compiled in, on every unit it has (AMX where usable, and the vector
+// kernels: ".../gemm-amx", ".../gemm-avx512-vnni"), beside the matmul it
+// replaces (matvec per token over row tiles). Reported as GOP/s, counting a multiply and an add per weight and
 // token (2 * rows * n * tokens), the int8 operations of the unit used; the
 // activations are quantized outside the timed loop, as the engine quantizes
 // them once per layer input.
 //
 //   build/bench/lathe_kernels_bench --benchmark_filter='^gemm/' --benchmark_repetitions=5
+//
+// The benchmarks of one shape and chunk size are registered next to each
+// other (amx, vnni, matmul), so a run interleaves the units in time.
 
 #include <benchmark/benchmark.h>
 
@@ -38,8 +42,10 @@ const Shape kShapes[] = {
     {"smollm.ffn_up", QuantType::Q8_0, 1536, 576},  {"qwen_q4_0.ffn_up", QuantType::Q4_0, 4864, 896},
 };
 
-void run_gemm(benchmark::State& state, Shape shape, int64_t tokens, bool native) {
-  const kernels::KernelTable& table = kernels::active_kernels();
+// native: table's gemm (table: the active one or its vector_gemm twin); else its matmul.
+void run_gemm(benchmark::State& state, const kernels::KernelTable* table_ptr, Shape shape, int64_t tokens,
+              bool native) {
+  const kernels::KernelTable& table = *table_ptr;
   const kernels::LinearKernels* k = table.linear(shape.type);
   if (!k || (native && !k->gemm)) {
     state.SkipWithError("no gemm kernel for this type in this build");
@@ -67,13 +73,24 @@ void run_gemm(benchmark::State& state, Shape shape, int64_t tokens, bool native)
 }
 
 bool register_gemm() {
+  const kernels::KernelTable* active = &kernels::active_kernels();
+  const kernels::KernelTable* vector = &kernels::with_gemm_unit(*active, kernels::GemmUnit::kVector);
+  struct Variant {
+    const kernels::KernelTable* table;
+    bool native;
+  };
+  std::vector<Variant> variants = {{active, true}};
+  if (vector != active) variants.push_back({vector, true});
+  variants.push_back({active, false});
   for (const Shape& s : kShapes) {
     for (const int64_t tokens : {16, 32, 64, 128, 256, 512}) {
-      for (const bool native : {true, false}) {
+      for (const Variant& v : variants) {
+        const std::string unit = v.native ? "/gemm-" + std::string(v.table->gemm_unit) : "/matmul";
         const std::string name = "gemm/" + type_name(s.type) + "/" + std::to_string(s.rows) + "x" +
                                  std::to_string(s.n) + "/" + s.tensor + "/tokens:" + std::to_string(tokens) + "/" +
-                                 std::string(kernels::active_kernels().isa) + (native ? "/gemm" : "/matmul");
-        benchmark::RegisterBenchmark(name.c_str(), run_gemm, s, tokens, native)->Unit(benchmark::kMillisecond);
+                                 std::string(active->isa) + unit;
+        benchmark::RegisterBenchmark(name.c_str(), run_gemm, v.table, s, tokens, v.native)
+            ->Unit(benchmark::kMillisecond);
       }
     }
   }

@@ -164,6 +164,9 @@ struct KernelTable {
   KvStoreRowFn store_kv_q4_0 = nullptr;
   GemmScratchFn gemm_scratch_bytes = nullptr; // set when any LinearKernels::gemm is
   std::string_view gemm_unit;                 // what the gemm kernels run on ("avx512-vnni", "amx"), or ""
+  // This table with its gemm entries on the ISA's vector unit, when gemm_unit
+  // is a matrix unit (AMX); nullptr when the gemm already runs on vectors.
+  const KernelTable* vector_gemm = nullptr;
 
   // The kernels for a weight type, or nullptr when this table cannot multiply it.
   const LinearKernels* linear(QuantType type) const;
@@ -173,6 +176,17 @@ struct KernelTable {
   AttentionFn attention_for(KvType type) const;
   KvStoreRowFn kv_store(KvType type) const;
 };
+
+// Which unit the prefill GEMM runs on (the config's prefill.gemm_unit):
+//   kAuto    the table as it is: AMX where the CPU and OS allow it (avx512
+//            builds), the ISA's vector kernels otherwise
+//   kVector  the ISA's vector kernels (AVX-512 VNNI) even where AMX is usable
+enum class GemmUnit { kAuto, kVector };
+
+// t, or its vector_gemm twin for kVector when it has one.
+inline const KernelTable& with_gemm_unit(const KernelTable& t, GemmUnit unit) {
+  return unit == GemmUnit::kVector && t.vector_gemm ? *t.vector_gemm : t;
+}
 
 // The scalar reference set: always built, the oracle for every other ISA.
 const KernelTable& scalar_kernels();

@@ -77,6 +77,7 @@ SessionOptions session_options(const RuntimeConfig& config) {
   o.kv_window = config.kv_cache.max_tokens;
   o.huge_pages = config.memory.huge_pages;
   o.prefill_backend = config.prefill.backend;
+  o.gemm_unit = config.prefill.gemm_unit;
   return o;
 }
 

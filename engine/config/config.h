@@ -36,6 +36,9 @@ class ConfigError : public std::runtime_error {
 enum class KvCacheType { kF32, kF16, kQ8_0, kQ4_0 };
 // Who computes the prefill matrix products.
 enum class PrefillBackend { kNative, kOpenBlas, kEigen };
+// Which unit runs the native prefill GEMM: AMX where usable, else the vector
+// kernels (auto), or the AVX-512 VNNI kernels always (vnni).
+enum class PrefillGemmUnit { kAuto, kVnni };
 // Weight layout the matvec kernels read: as stored in the file, or repacked
 // (interleaved rows) at load for every quant type whose kernels offer one.
 enum class MatvecLayout { kPlain, kRepacked };
@@ -50,6 +53,10 @@ struct EnumNames<KvCacheType> {
 template <>
 struct EnumNames<PrefillBackend> {
   static constexpr std::array<std::string_view, 3> names = {"native", "openblas", "eigen"};
+};
+template <>
+struct EnumNames<PrefillGemmUnit> {
+  static constexpr std::array<std::string_view, 2> names = {"auto", "vnni"};
 };
 template <>
 struct EnumNames<MatvecLayout> {
@@ -89,6 +96,7 @@ struct RuntimeConfig {
   struct Prefill {
     int64_t chunk_size; // prompt tokens per forward pass
     PrefillBackend backend;
+    PrefillGemmUnit gemm_unit; // native backend only
     bool operator==(const Prefill&) const = default;
   };
   struct Kernels {

@@ -162,6 +162,10 @@ const std::vector<Knob>& table() {
       enum_knob<&C::prefill, &C::Prefill::backend>(
           "prefill.backend", "native",
           "Who multiplies the prefill matrices: Lathe's kernels, OpenBLAS or Eigen."),
+      enum_knob<&C::prefill, &C::Prefill::gemm_unit>(
+          "prefill.gemm_unit", "auto",
+          "Where the native prefill GEMM runs: auto = Intel AMX when the CPU and OS allow it, else the vector "
+          "kernels; vnni = the AVX-512 VNNI kernels."),
 
       enum_knob<&C::kernels, &C::Kernels::matvec_layout>(
           "kernels.matvec_layout", "plain",

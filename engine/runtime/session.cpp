@@ -70,13 +70,20 @@ kernels::RopeParams rope_params(const Model& m) {
   return p;
 }
 
+// The model's kernel table, or its twin with the gemm on the vector unit
+// (prefill.gemm_unit: vnni); the two differ in the gemm entries only.
+const kernels::KernelTable& gemm_kernels(const Model& m, PrefillGemmUnit unit) {
+  return kernels::with_gemm_unit(m.kernels(),
+                                 unit == PrefillGemmUnit::kVnni ? kernels::GemmUnit::kVector : kernels::GemmUnit::kAuto);
+}
+
 int64_t max_linear_cols(const ModelConfig& c) { return std::max({c.dim, c.n_heads * c.head_dim, c.ffn_dim}); }
 
 } // namespace
 
 Session::Session(const Model& model, const SessionOptions& options)
     : model_(&model),
-      kernels_(&model.kernels()),
+      kernels_(&gemm_kernels(model, options.gemm_unit)),
       n_ctx_(resolve_context(model.config(), options)),
       chunk_(resolve_chunk(options, n_ctx_, resolve_window(options, n_ctx_))),
       logit_rows_(resolve_logit_rows(options, chunk_)),

@@ -43,6 +43,7 @@ struct SessionOptions {
   int64_t kv_window = 0;  // rotating window in tokens; 0 (or >= n_ctx): every position, no rotation
   bool huge_pages = false; // allocate the KV cache 2 MiB-aligned with MADV_HUGEPAGE
   PrefillBackend prefill_backend = PrefillBackend::kNative; // who multiplies the prefill chunks' matrices
+  PrefillGemmUnit gemm_unit = PrefillGemmUnit::kAuto;        // where the native prefill GEMM runs (AMX or vectors)
 
   static constexpr int64_t kDefaultContext = 4096;
 };

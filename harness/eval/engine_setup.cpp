@@ -45,6 +45,7 @@ EngineSetup engine_setup(const RuntimeConfig& config, const ModelConfig& model, 
   s.session.kv_type = *kernels::kv_type_from_name(enum_name(config.kv_cache.type)); // the same names
   s.session.kv_window = config.kv_cache.max_tokens;
   s.session.prefill_backend = config.prefill.backend;
+  s.session.gemm_unit = config.prefill.gemm_unit;
   s.session.pin_threads = config.threads.pin;
   s.session.huge_pages = config.memory.huge_pages;
 

@@ -116,6 +116,7 @@ TEST(KnobTable, DefaultConstructorHoldsTheDeclaredDefaults) {
 TEST(KnobTable, EnumKnobsListTheEnumNames) {
   EXPECT_EQ(enum_name(KvCacheType::kQ8_0), "q8_0");
   EXPECT_EQ(enum_name(PrefillBackend::kOpenBlas), "openblas");
+  EXPECT_EQ(enum_name(PrefillGemmUnit::kVnni), "vnni");
   EXPECT_EQ(enum_name(MatvecLayout::kRepacked), "repacked");
   const Knob* kv = find_knob("kv_cache.type");
   ASSERT_NE(kv, nullptr);
@@ -367,6 +368,9 @@ TEST_F(ConfigTest, BadEnumAndTemplateNamesGetASuggestion) {
   EXPECT_NE(error_of(file).find("did you mean chatml?"), std::string::npos);
   file = write("prefill:\n  backend: blas\n");
   EXPECT_NE(error_of(file).find("one of native, openblas, eigen"), std::string::npos);
+  file = write("prefill:\n  gemm_unit: amx\n");
+  EXPECT_EQ(error_of(file), file.string() +
+                                ":2:14: prefill.gemm_unit: \"amx\" is not allowed (allowed: one of auto, vnni)");
 }
 
 TEST_F(ConfigTest, MissingValueIsAnErrorAtItsKeyButAnEmptyString) {
@@ -543,6 +547,7 @@ TEST_F(ConfigTest, ToYamlRoundTripsEveryKnobAwayFromItsDefault) {
   c.sampling.seed = std::numeric_limits<int64_t>::max();
   c.prefill.chunk_size = 100;
   c.prefill.backend = PrefillBackend::kEigen;
+  c.prefill.gemm_unit = PrefillGemmUnit::kVnni;
   c.kernels.matvec_layout = MatvecLayout::kRepacked;
   c.memory = {.prefault = true, .mlock = true, .huge_pages = true};
   c.context.length = 4096;

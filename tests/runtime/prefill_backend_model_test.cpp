@@ -99,6 +99,29 @@ void expect_backends_match_scalar(const char* file) {
   }
 }
 
+// prefill.gemm_unit: auto (AMX where usable) and vnni give the same logits bit
+// for bit: the same integer sums, scaled by the same instructions in the same
+// order (kernels/x86/amx/gemm.cpp).
+void expect_gemm_units_agree(const char* file) {
+  const auto path = testing::require_model(file);
+  if (!path) return;
+  const Model model = Model::load(*path);
+  if (!model.kernels().vector_gemm) {
+    std::printf("%s: the gemm already runs on the vector unit (%s); auto and vnni are the same kernels\n", file,
+                std::string(model.kernels().gemm_unit).c_str());
+  }
+  const std::vector<int32_t> tokens = prompt_tokens(model.config().vocab_size);
+  Session a(model, {.n_ctx = 64, .chunk = 32, .n_threads = 2, .gemm_unit = PrefillGemmUnit::kAuto});
+  Session v(model, {.n_ctx = 64, .chunk = 32, .n_threads = 2, .gemm_unit = PrefillGemmUnit::kVnni});
+  const std::vector<float> got = logits_all(a, tokens);
+  const std::vector<float> want = logits_all(v, tokens);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << file << " logit " << i;
+}
+
+TEST(PrefillGemmUnitModel, SmolLm2AutoEqualsVnni) { expect_gemm_units_agree(testing::kSmolLm2); }
+TEST(PrefillGemmUnitModel, Qwen25AutoEqualsVnni) { expect_gemm_units_agree(testing::kQwen25); }
+
 TEST(PrefillBackendModel, SmolLm2EveryBackendMatchesScalar) { expect_backends_match_scalar(testing::kSmolLm2); }
 TEST(PrefillBackendModel, Qwen25EveryBackendMatchesScalar) { expect_backends_match_scalar(testing::kQwen25); }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/kernel_table.h"
+#include "kernels/x86/amx/amx_kernels.h"
 
 namespace lathe::kernels::avx512 {
 
@@ -49,6 +50,13 @@ void matmul_q5_k_q8_k(const void* __restrict w, const void* __restrict xq, float
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
 void matmul_q6_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
+
+// --- kernel_table_avx512.cpp: the gemm unit for an AMX verdict ---
+// vnni (the VNNI table, which must outlive the result) when AMX is not usable
+// or not built, after a one-line notice on stderr with the reason; else a copy
+// with the AMX gemm, gemm_unit "amx" and vector_gemm = &vnni. isa_kernels()
+// calls it once with amx::status(); tests inject refusals.
+KernelTable choose_gemm_unit(const KernelTable& vnni, const amx::Status& amx);
 
 // --- gemm.cpp: prefill GEMM, 16-row panels unpacked once per chunk (GemmFn) ---
 int64_t gemm_scratch_bytes(int64_t n, int64_t n_tokens);

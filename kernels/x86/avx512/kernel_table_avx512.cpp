@@ -1,8 +1,18 @@
 // The AVX-512 kernel table: the scalar table with every entry that has an
 // AVX-512 kernel replaced by it. Q2_K / Q3_K / BF16 matvec and the embedding
 // dequantizer stay scalar (not in the default models, or not on the decode path).
+//
+// The prefill GEMM runs on AMX where the build has the AMX kernels
+// (LATHE_KERNELS_AMX, kernels/CMakeLists.txt), the CPU has AMX-INT8 and Linux
+// grants the tile data (kernels/x86/amx/amx_support.cpp); otherwise on AVX-512
+// VNNI, after a one-line notice on stderr saying why. The VNNI table stays
+// reachable as the AMX table's vector_gemm (prefill.gemm_unit: vnni).
+
+#include <cstdio>
+#include <string>
 
 #include "kernels/kernel_table.h"
+#include "kernels/x86/amx/amx_kernels.h"
 #include "kernels/x86/avx512/avx512_kernels.h"
 
 namespace lathe::kernels {
@@ -49,8 +59,25 @@ KernelTable make_avx512_table() {
 
 } // namespace
 
+KernelTable avx512::choose_gemm_unit(const KernelTable& vnni, const amx::Status& amx) {
+  std::string reason = amx.reason;
+#if LATHE_KERNELS_AMX
+  if (amx.usable) {
+    KernelTable t = vnni;
+    amx::use_amx_gemm(t);
+    t.vector_gemm = &vnni;
+    return t;
+  }
+#else
+  if (amx.usable) reason = "this build has no AMX kernels: the compiler did not accept -mamx-tile -mamx-int8";
+#endif
+  std::fprintf(stderr, "lathe: AMX not available (%s); prefill uses AVX-512 VNNI\n", reason.c_str());
+  return vnni;
+}
+
 const KernelTable& isa_kernels() {
-  static const KernelTable table = make_avx512_table();
+  static const KernelTable vnni = make_avx512_table();
+  static const KernelTable table = avx512::choose_gemm_unit(vnni, amx::status()); // the notice: once per process
   return table;
 }
 
