@@ -141,14 +141,14 @@ KvRun make_run(Rng& rng, KvType type, int64_t n_tokens, int64_t pos0, int64_t n_
 
 std::vector<float> attend_typed(const KernelTable& t, KvType type, const KvRun& r, int64_t h0, int64_t h1) {
   std::vector<float> out(r.q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(r.s.pos0 + r.s.n_tokens));
+  std::vector<float> scores(static_cast<size_t>(t.attention_scratch_floats(r.s)));
   t.attention_for(type)(r.s, r.q.data(), r.k.bytes.data(), r.v.bytes.data(), out.data(), scores.data(), h0, h1);
   return out;
 }
 
 std::vector<float> attend_dequantized(const KvRun& r) {
   std::vector<float> out(r.q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(r.s.pos0 + r.s.n_tokens));
+  std::vector<float> scores(static_cast<size_t>(ref().attention_scratch_floats(r.s)));
   ref().attention(r.s, r.q.data(), r.k.floats.data(), r.v.floats.data(), out.data(), scores.data(), 0, r.s.n_heads);
   return out;
 }
@@ -284,6 +284,41 @@ TEST(KvAttentionIsaTest, LongContexts) {
   }
 }
 
+// Prefill chunks (8 or more tokens: the AVX-512 kernel's tiled path, blocks of
+// 16 queries and 16 keys) over every type, with windows whose lower limit cuts
+// key blocks and rings whose wrap falls inside one, GQA groups of 1, 3 and 7
+// and head ranges that split a group.
+TEST(KvAttentionIsaTest, PrefillChunksWindowsAndRings) {
+  Rng rng(18);
+  for (const KvType type : kTypes) {
+    for (const int64_t n_tokens : {8, 16, 17, 40}) {
+      for (const int64_t window : {0, 5, 16, 17, 33}) {
+        for (const int64_t pos0 : {0, 3, 40, 101}) {
+          expect_isa_matches_scalar(type, make_run(rng, type, n_tokens, pos0, 6, 2, 64, window, 0), 1, 5);
+          if (window == 0) continue;
+          for (const int64_t extra : {int64_t{0}, int64_t{9}}) {
+            const int64_t n_slots = window + n_tokens - 1 + extra;
+            expect_isa_matches_scalar(type, make_run(rng, type, n_tokens, pos0, 6, 2, 64, window, n_slots), 0, 6);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(KvAttentionIsaTest, PrefillGroupsAndDimensions) {
+  Rng rng(19);
+  for (const KvType type : kTypes) {
+    for (const int64_t group : {1, 3, 7, 9}) {
+      for (const int64_t head_dim : {32, 64, 96, 128}) {
+        const KvRun r = make_run(rng, type, 21, 30, 2 * group, 2, head_dim, 0, 0);
+        expect_isa_matches_scalar(type, r, 0, 2 * group);
+        expect_isa_matches_scalar(type, r, 1, 2 * group - 1);
+      }
+    }
+  }
+}
+
 // --- Exact answers ----------------------------------------------------------------
 
 // 4 query heads on 2 KV heads, head_dim 32, a ring of 8 rows, a window of 4,
@@ -333,7 +368,7 @@ TEST_P(KvExactTest, OneHotQueriesThroughTheWindowAndTheWrap) {
   const TypedCache kc = make_cache(type(), k, hd * n_kv);
   const TypedCache vc = make_cache(type(), v, hd * n_kv);
   std::vector<float> out(q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(pos + 1));
+  std::vector<float> scores(static_cast<size_t>(table().attention_scratch_floats(s)));
   table().attention_for(type())(s, q.data(), kc.bytes.data(), vc.bytes.data(), out.data(), scores.data(), 0, 4);
   for (int64_t h = 0; h < 4; ++h) {
     const int64_t g = h / 2;
