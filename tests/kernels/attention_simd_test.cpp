@@ -155,7 +155,7 @@ TEST(AttentionSimdTest, PrefillLongContexts) {
 // a canary past its end stays untouched, for decode and prefill shapes.
 TEST(AttentionSimdTest, ScratchIsEnoughAndNoMore) {
   Rng rng(9);
-  for (const int64_t n_tokens : {1, 7, 8, 40}) {
+  for (const int64_t n_tokens : {1, 3, 4, 7, 8, 40}) {
     for (const int64_t head_dim : {64, 128}) {
       const AttentionRun r = make_run(rng, n_tokens, 50, 14, 2, head_dim);
       for (const KernelTable* t : {&ref(), &isa()}) {

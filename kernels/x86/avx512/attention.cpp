@@ -1,5 +1,6 @@
 // Causal grouped-query attention over the KV cache, AVX-512, one kernel per
-// cache type (f32, f16, q8_0, q4_0).
+// cache type (f32, f16, q8_0, q4_0), with two paths: per query token (decode,
+// short chunks) and tiled over many query tokens (prefill chunks).
 //
 // Data layout as in kernels/scalar/attention.cpp: q and out are
 // (n_tokens, n_heads * head_dim), a cache row one position's n_kv_heads *
@@ -8,9 +9,12 @@
 // reads the positions key_runs() gives (all of 0 .. pos0 + t, or a window of
 // them, in one or two runs of rows of a ring). Cache elements are converted
 // to f32 16 at a time as they are loaded (a Rows policy per type; exact), and
-// everything after that is f32.
+// everything after that is f32. Both paths use a running-max softmax and the
+// same vector exp, so they agree with the scalar kernel within its rounding
+// (different summation orders, not bit for bit).
 //
-// One pass over the keys, 16 at a time, with a running-max softmax per head:
+// Per query token (calls of fewer than 8 tokens):
+// one pass over the keys, 16 at a time, with a running-max softmax per head:
 //   scores  s_p = (q . k_p) * scale: per key a 16-lane partial product, the
 //           16 keys' partials reduced together by a transpose-and-add tree
 //   update  m' = max(m, max_p s_p); the running sum l and the output row
@@ -20,8 +24,18 @@
 // The query heads that share a KV head (a tile of up to kTileHeads of them)
 // go through each block of 16 keys together, so every key and value row is
 // read from memory once per tile, and from L1 by the other heads. Keys past
-// the causal limit are never read. head_dim must be a multiple of 16; other
-// shapes use the scalar kernel.
+// the causal limit are never read.
+//
+// Tiled (flash-style), for more query tokens: a matrix product per block of
+// 16 queries (one per lane) and 16 keys, in the `scores` scratch
+// (attention_scratch_floats): see "Tiled prefill path" below. Each key block's
+// K and V rows are converted to f32 once per KV head tile and used by every
+// head of the tile and all 16 queries; S = K Q^T is 16 multiply-adds of a
+// Q^T column by a broadcast K element per head element (no horizontal sums),
+// the online softmax runs per lane, and O += P V accumulates in register tiles
+// of 4 queries x 64 columns.
+//
+// head_dim must be a multiple of 16; other shapes use the scalar kernel.
 
 #include "kernels/x86/intrinsics.h"
 
@@ -253,8 +267,10 @@ void attend(const AttentionShape& s, const float* __restrict q, const void* __re
 //   O (16 queries x head_dim, in scratch) = O * e^(m - m') + P V, in register
 //       tiles of 4 queries x 64 columns, V rows loaded once per key, the
 //       weights broadcast
-// then out = O / l. The key blocks are aligned to end at the block's last
-// query, so only the diagonal block is masked by causality.
+// then out = O / l. The key blocks are aligned to multiples of 16 positions,
+// so a query's result does not depend on how a chunk is split into calls (as
+// long as each call takes this path), nor on the head range; the causal mask
+// falls on the one or two blocks of the query block's diagonal.
 
 constexpr int kQueries = 16;        // query tokens per block: one per lane
 constexpr int kTiledTileHeads = 8;  // query heads of a KV head per pass over the keys
@@ -309,8 +325,13 @@ inline void load_block(float* __restrict blk, const uint8_t* __restrict head_row
 }
 
 // s[j] lane i = sum_d qt[d][i] * k_blk[j][d]: the 16 keys' scores of the 16
-// queries (unscaled). qt (hd, 16), k_blk (16, hd).
-inline void block_scores_tiled(const float* __restrict qt, const float* __restrict k_blk, int64_t hd, __m512 s[16]) {
+// queries (unscaled). qt (hd, 16), k_blk (16, hd). kHd > 0: hd = kHd, so that
+// the 16 rows are constant offsets from one pointer (a multiply-add with a
+// broadcast memory operand each); 0: any hd.
+template <int kHd>
+inline void block_scores_tiled(const float* __restrict qt, const float* __restrict k_blk, int64_t hd_any,
+                               __m512 s[16]) {
+  const int64_t hd = kHd > 0 ? kHd : hd_any;
 #pragma GCC unroll 16
   for (int j = 0; j < kQueries; ++j) s[j] = _mm512_setzero_ps();
   for (int64_t d = 0; d < hd; ++d) {
@@ -347,10 +368,11 @@ inline void accumulate_tiled(float* __restrict o, const float* __restrict v_blk,
 
 // One key block for one head: scores, mask, online softmax, O update.
 //   valid[j]: the query lanes key j may be seen by (0 for j >= count)
+template <int kHd>
 inline void attend_block_tiled(const TiledScratch& w, int slot, const __mmask16 valid[16], int count, int n_rows,
                                int64_t hd, float scale) {
   __m512 s[kQueries];
-  block_scores_tiled(w.qt(slot), w.k_blk, hd, s);
+  block_scores_tiled<kHd>(w.qt(slot), w.k_blk, hd, s);
   const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
   const __m512 sv = _mm512_set1_ps(scale);
   __m512 mx = neg_inf;
@@ -393,6 +415,8 @@ void attend_tiled(const AttentionShape& s, const float* __restrict q, const void
   const int64_t group = s.n_heads / s.n_kv_heads;
   const TiledScratch w(scratch, hd);
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // head sizes of the default models (64) and of larger ones (128) get constant row offsets
+  const auto block = hd == 64 ? attend_block_tiled<64> : hd == 128 ? attend_block_tiled<128> : attend_block_tiled<0>;
 
   for (int64_t h0 = head_begin; h0 < head_end;) {
     // heads of the same KV head as h0, at most kTiledTileHeads of them
@@ -420,9 +444,13 @@ void attend_tiled(const AttentionShape& s, const float* __restrict q, const void
       }
       // query positions per lane (lanes past nq are never stored)
       const __m512i qpos = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(first)), lane);
-      // key blocks [kp, kend], newest first, the first one ending at the last query
-      for (int64_t kend = last; kend >= lo; kend -= kQueries) {
-        const int64_t kp = std::max(lo, kend - (kQueries - 1));
+      // key blocks [16 b, 16 b + 15] clipped to [lo, last], newest first: aligned
+      // to positions, not to the chunk, so that every query meets the same
+      // blocks in the same order however the tokens are split into calls
+      // (a block a query may not see adds exact zeros and rescales by 1)
+      for (int64_t b = last / kQueries; b >= lo / kQueries; --b) {
+        const int64_t kp = std::max(lo, b * kQueries);
+        const int64_t kend = std::min(last, b * kQueries + kQueries - 1);
         const int count = static_cast<int>(kend - kp + 1);
         load_block<Rows>(w.k_blk, k_head, row_bytes, kp, count, s.n_slots, hd);
         load_block<Rows>(w.v_blk, v_head, row_bytes, kp, count, s.n_slots, hd);
@@ -436,7 +464,7 @@ void attend_tiled(const AttentionShape& s, const float* __restrict q, const void
           }
           valid[j] = j < count ? m : __mmask16{0};
         }
-        for (int64_t h = h0; h < h1; ++h) attend_block_tiled(w, static_cast<int>(h - h0), valid, count, n_rows, hd, s.scale);
+        for (int64_t h = h0; h < h1; ++h) block(w, static_cast<int>(h - h0), valid, count, n_rows, hd, s.scale);
       }
       for (int64_t h = h0; h < h1; ++h) {
         const int slot = static_cast<int>(h - h0);
@@ -453,8 +481,12 @@ void attend_tiled(const AttentionShape& s, const float* __restrict q, const void
   }
 }
 
-// The tiled path for chunks of at least this many query tokens (measured:
-// bench/attention_bench.cpp's prefill cases).
+// The tiled path takes calls of at least this many query tokens; fewer go
+// through the per-query kernel. Measured (bench/attention_bench.cpp, 1
+// thread, pos0 512 and 1536, 9/3/64 and 14/2/64): the two break even at ~6
+// tokens on an f32 cache and at ~3 on q8_0 (whose per-query kernel converts
+// every row once per token). One threshold for every type keeps calls of
+// fewer than 8 tokens (decode, short tails) on the per-query arithmetic.
 constexpr int64_t kMinTiledTokens = 8;
 
 bool use_tiled(const AttentionShape& s) { return s.n_tokens >= kMinTiledTokens && s.head_dim % 16 == 0; }
