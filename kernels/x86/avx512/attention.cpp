@@ -256,7 +256,7 @@ void attend(const AttentionShape& s, const float* __restrict q, const void* __re
 
 // --- Tiled prefill path: many query tokens at once ----------------------------
 //
-// Per KV head, per tile of up to kTileHeads of its query heads, per block of
+// Per KV head, per tile of up to kTiledTileHeads of its query heads, per block of
 // up to 16 query tokens (one per lane), per block of up to 16 keys: the block's
 // K and V rows are converted to f32 once into scratch, then for each head
 //   S (16 keys x 16 query lanes) = K Q^T, one key per register: per element d
@@ -279,7 +279,7 @@ constexpr int kTiledTileHeads = 8;  // query heads of a KV head per pass over th
 //   k_blk, v_blk (16, hd) the key block's rows as f32
 //   p            (16 keys, 16 queries) the block's weights
 //   alpha        (16) the block's rescaling per query
-//   per head of the tile: qt (hd, 16) scaled-free transposed queries,
+//   per head of the tile: qt (hd, 16) the block's queries transposed (unscaled),
 //                o (16, hd) unnormalized output, m, l (16) running max and sum
 int64_t tiled_scratch_floats(int64_t hd, int64_t tile_heads) {
   return 2 * kQueries * hd + kQueries * kQueries + kQueries + tile_heads * (2 * kQueries * hd + 2 * kQueries) +
