@@ -66,6 +66,10 @@ AttentionFn KernelTable::attention_for(KvType type) const {
   return nullptr;
 }
 
+int64_t KernelTable::attention_scratch_floats(const AttentionShape& s) const {
+  return attention_scratch ? attention_scratch(s) : attention_key_floats(s);
+}
+
 KvStoreRowFn KernelTable::kv_store(KvType type) const {
   switch (type) {
     case KvType::kF32: return store_kv_f32;

@@ -128,13 +128,22 @@ struct AttentionShape {
 //           position, as AttentionShape::n_slots maps them; every position a
 //           query reads (key_runs) is there
 //   out:    (n_tokens, n_heads * head_dim); only the chosen heads are written
-//   scores: scratch of >= pos0 + n_tokens floats (one per thread), or of
-//           >= window floats with a window
+//   scores: per-thread scratch of the table's attention_scratch_floats(s)
+//           floats: at least attention_key_floats(s), more where a kernel
+//           tiles many query tokens
 // Scores and sums are accumulated in f32 from the dequantized cache elements.
 // PRECONDITION: head_dim is a multiple of kv_block_size(type).
 using AttentionFn = void (*)(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
                              const void* __restrict v, float* __restrict out, float* __restrict scores,
                              int64_t head_begin, int64_t head_end);
+
+// The most keys one query of s reads: pos0 + n_tokens, or the window.
+inline int64_t attention_key_floats(const AttentionShape& s) { return s.window > 0 ? s.window : s.pos0 + s.n_tokens; }
+
+// Floats of `scores` scratch a table's AttentionFn needs for shape s (every
+// KV type). A shape with no more tokens and no later positions (the rest
+// equal) needs no more, so a session sizes it once for its largest call.
+using AttentionScratchFn = int64_t (*)(const AttentionShape& s);
 
 // --- The table -------------------------------------------------------------
 
@@ -158,6 +167,7 @@ struct KernelTable {
   AttentionFn attention_f16 = nullptr;
   AttentionFn attention_q8_0 = nullptr;
   AttentionFn attention_q4_0 = nullptr;
+  AttentionScratchFn attention_scratch = nullptr; // nullptr: attention_key_floats
   KvStoreRowFn store_kv_f32 = nullptr;
   KvStoreRowFn store_kv_f16 = nullptr;
   KvStoreRowFn store_kv_q8_0 = nullptr;
@@ -174,6 +184,8 @@ struct KernelTable {
   QuantizeRowFn quantizer(ActivationType type) const;
   // The attention kernel and the row store for a KV cache type.
   AttentionFn attention_for(KvType type) const;
+  // The `scores` floats per thread its attention kernels need for shape s.
+  int64_t attention_scratch_floats(const AttentionShape& s) const;
   KvStoreRowFn kv_store(KvType type) const;
 };
 

@@ -9,7 +9,7 @@ std::vector<float> buffer(int64_t rows, int64_t cols) { return std::vector<float
 
 } // namespace
 
-Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t logit_rows, int64_t max_keys, int n_threads)
+Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t logit_rows, int64_t scores_floats, int n_threads)
     : x(buffer(chunk, c.dim)),
       xb(buffer(chunk, c.dim)),
       xb2(buffer(chunk, c.dim)),
@@ -19,7 +19,7 @@ Activations::Activations(const ModelConfig& c, int64_t chunk, int64_t logit_rows
       att(buffer(chunk, c.n_heads * c.head_dim)),
       hb(buffer(chunk, c.ffn_dim)),
       hb2(buffer(chunk, c.ffn_dim)),
-      scores(buffer(n_threads, max_keys)),
+      scores(buffer(n_threads, scores_floats)),
       logits(buffer(logit_rows, c.vocab_size)),
       input(chunk, std::max({c.dim, c.n_heads * c.head_dim, c.ffn_dim})) {}
 

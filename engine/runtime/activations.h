@@ -12,8 +12,9 @@ namespace lathe {
 
 struct Activations {
   // logit_rows: the most tokens whose logits one pass keeps (<= chunk);
-  // max_keys: the most keys one query attends to (the context, or the window).
-  Activations(const ModelConfig& c, int64_t chunk, int64_t logit_rows, int64_t max_keys, int n_threads);
+  // scores_floats: the attention kernels' scratch per thread for the largest
+  // call (KernelTable::attention_scratch_floats).
+  Activations(const ModelConfig& c, int64_t chunk, int64_t logit_rows, int64_t scores_floats, int n_threads);
 
   std::vector<float> x;      // (chunk, dim) residual stream
   std::vector<float> xb;     // (chunk, dim) normed residual: input of Q/K/V, gate/up, output
@@ -24,7 +25,7 @@ struct Activations {
   std::vector<float> att;    // (chunk, n_heads * head_dim) attention output
   std::vector<float> hb;     // (chunk, ffn_dim) gate, then silu(gate) * up
   std::vector<float> hb2;    // (chunk, ffn_dim) up
-  std::vector<float> scores; // (n_threads, max_keys) attention scores of one (token, head), per thread
+  std::vector<float> scores; // (n_threads, scores_floats) attention scratch, per thread
   std::vector<float> logits; // (logit_rows, vocab)
   LinearInput input;         // the current linear-layer input, quantized per weight format
 };

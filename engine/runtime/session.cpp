@@ -77,6 +77,20 @@ const kernels::KernelTable& gemm_kernels(const Model& m, PrefillGemmUnit unit) {
                                  unit == PrefillGemmUnit::kVnni ? kernels::GemmUnit::kVector : kernels::GemmUnit::kAuto);
 }
 
+// Floats of attention scratch per thread: what the kernels need for the
+// largest call, a full chunk whose last query is at the end of the context.
+int64_t attention_scratch(const kernels::KernelTable& k, const ModelConfig& c, int64_t chunk, int64_t n_ctx,
+                          int64_t window) {
+  kernels::AttentionShape s;
+  s.n_tokens = chunk;
+  s.pos0 = n_ctx - chunk;
+  s.n_heads = c.n_heads;
+  s.n_kv_heads = c.n_kv_heads;
+  s.head_dim = c.head_dim;
+  s.window = window;
+  return k.attention_scratch_floats(s);
+}
+
 int64_t max_linear_cols(const ModelConfig& c) { return std::max({c.dim, c.n_heads * c.head_dim, c.ffn_dim}); }
 
 } // namespace
@@ -93,7 +107,8 @@ Session::Session(const Model& model, const SessionOptions& options)
       kv_(model.config().n_layers, cache_rows(window_, chunk_, n_ctx_),
           model.config().n_kv_heads * model.config().head_dim, check_kv_type(model.config(), options.kv_type),
           options.huge_pages),
-      act_(model.config(), chunk_, logit_rows_, window_ > 0 ? window_ : n_ctx_, n_threads_),
+      act_(model.config(), chunk_, logit_rows_,
+           attention_scratch(*kernels_, model.config(), chunk_, n_ctx_, window_), n_threads_),
       prefill_(options.prefill_backend, *kernels_, max_linear_cols(model.config()), chunk_, n_threads_) {
   history_.reserve(static_cast<size_t>(n_ctx_));
   if (options.pin_threads) pin_threads(n_threads_);

@@ -141,14 +141,14 @@ KvRun make_run(Rng& rng, KvType type, int64_t n_tokens, int64_t pos0, int64_t n_
 
 std::vector<float> attend_typed(const KernelTable& t, KvType type, const KvRun& r, int64_t h0, int64_t h1) {
   std::vector<float> out(r.q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(r.s.pos0 + r.s.n_tokens));
+  std::vector<float> scores(static_cast<size_t>(t.attention_scratch_floats(r.s)));
   t.attention_for(type)(r.s, r.q.data(), r.k.bytes.data(), r.v.bytes.data(), out.data(), scores.data(), h0, h1);
   return out;
 }
 
 std::vector<float> attend_dequantized(const KvRun& r) {
   std::vector<float> out(r.q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(r.s.pos0 + r.s.n_tokens));
+  std::vector<float> scores(static_cast<size_t>(ref().attention_scratch_floats(r.s)));
   ref().attention(r.s, r.q.data(), r.k.floats.data(), r.v.floats.data(), out.data(), scores.data(), 0, r.s.n_heads);
   return out;
 }
@@ -284,6 +284,70 @@ TEST(KvAttentionIsaTest, LongContexts) {
   }
 }
 
+// Prefill chunks (8 or more tokens: the AVX-512 kernel's tiled path, blocks
+// of 16 queries and 16 keys; 4 and 5 stay per query) over every type, with windows whose lower limit cuts
+// key blocks and rings whose wrap falls inside one, GQA groups of 1, 3 and 7
+// and head ranges that split a group.
+TEST(KvAttentionIsaTest, PrefillChunksWindowsAndRings) {
+  Rng rng(18);
+  for (const KvType type : kTypes) {
+    for (const int64_t n_tokens : {4, 5, 8, 16, 17, 40}) {
+      for (const int64_t window : {0, 5, 16, 17, 33}) {
+        for (const int64_t pos0 : {0, 3, 40, 101}) {
+          expect_isa_matches_scalar(type, make_run(rng, type, n_tokens, pos0, 6, 2, 64, window, 0), 1, 5);
+          if (window == 0) continue;
+          for (const int64_t extra : {int64_t{0}, int64_t{9}}) {
+            const int64_t n_slots = window + n_tokens - 1 + extra;
+            expect_isa_matches_scalar(type, make_run(rng, type, n_tokens, pos0, 6, 2, 64, window, n_slots), 0, 6);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(KvAttentionIsaTest, PrefillGroupsAndDimensions) {
+  Rng rng(19);
+  for (const KvType type : kTypes) {
+    for (const int64_t group : {1, 3, 7, 9}) {
+      for (const int64_t head_dim : {32, 64, 96, 128}) {
+        const KvRun r = make_run(rng, type, 21, 30, 2 * group, 2, head_dim, 0, 0);
+        expect_isa_matches_scalar(type, r, 0, 2 * group);
+        expect_isa_matches_scalar(type, r, 1, 2 * group - 1);
+      }
+    }
+  }
+}
+
+// The tiled path's key blocks are aligned to positions, not to the call: a
+// chunk of 40 tokens gives bit for bit the same outputs as the same tokens in
+// two calls of 8 or more each (with and without a window and a ring).
+TEST(KvAttentionIsaTest, PrefillOutputsDoNotDependOnTheSplit) {
+  Rng rng(20);
+  for (const KvType type : kTypes) {
+    for (const auto& [window, n_slots] : {std::pair<int64_t, int64_t>{0, 0}, {21, 60}}) {
+      // with the window, positions 50 .. 89 over a ring of 60 rows: the reads wrap
+      const KvRun r = make_run(rng, type, 40, window > 0 ? 50 : 5, 6, 2, 64, window, n_slots);
+      const std::vector<float> whole = attend_typed(isa(), type, r, 0, 6);
+      for (const int64_t first : {8, 13, 32}) {
+        const int64_t q_width = r.s.n_heads * r.s.head_dim;
+        std::vector<float> split(r.q.size(), NAN);
+        for (const auto& [t0, n] : {std::pair<int64_t, int64_t>{0, first}, {first, 40 - first}}) {
+          AttentionShape s = r.s;
+          s.pos0 = r.s.pos0 + t0;
+          s.n_tokens = n;
+          std::vector<float> scores(static_cast<size_t>(isa().attention_scratch_floats(s)));
+          isa().attention_for(type)(s, r.q.data() + t0 * q_width, r.k.bytes.data(), r.v.bytes.data(),
+                                    split.data() + t0 * q_width, scores.data(), 0, 6);
+        }
+        for (size_t i = 0; i < whole.size(); ++i) {
+          ASSERT_EQ(split[i], whole[i]) << name(type) << " window " << window << " first call " << first << " i " << i;
+        }
+      }
+    }
+  }
+}
+
 // --- Exact answers ----------------------------------------------------------------
 
 // 4 query heads on 2 KV heads, head_dim 32, a ring of 8 rows, a window of 4,
@@ -333,7 +397,7 @@ TEST_P(KvExactTest, OneHotQueriesThroughTheWindowAndTheWrap) {
   const TypedCache kc = make_cache(type(), k, hd * n_kv);
   const TypedCache vc = make_cache(type(), v, hd * n_kv);
   std::vector<float> out(q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(pos + 1));
+  std::vector<float> scores(static_cast<size_t>(table().attention_scratch_floats(s)));
   table().attention_for(type())(s, q.data(), kc.bytes.data(), vc.bytes.data(), out.data(), scores.data(), 0, 4);
   for (int64_t h = 0; h < 4; ++h) {
     const int64_t g = h / 2;

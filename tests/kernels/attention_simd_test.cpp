@@ -39,7 +39,7 @@ AttentionRun make_run(Rng& rng, int64_t n_tokens, int64_t pos0, int64_t n_heads,
 
 std::vector<float> attend(const KernelTable& t, const AttentionRun& r, int64_t h0, int64_t h1) {
   std::vector<float> out(r.q.size(), NAN);
-  std::vector<float> scores(static_cast<size_t>(r.s.pos0 + r.s.n_tokens));
+  std::vector<float> scores(static_cast<size_t>(t.attention_scratch_floats(r.s)));
   t.attention(r.s, r.q.data(), r.k.data(), r.v.data(), out.data(), scores.data(), h0, h1);
   return out;
 }
@@ -118,6 +118,62 @@ TEST(AttentionSimdTest, SeveralTokensSeeTheirOwnPrefix) {
   for (const int64_t n_tokens : {2, 5, 17}) expect_matches_scalar(make_run(rng, n_tokens, 20, 4, 1, 64), 0, 4);
 }
 
+// Prefill chunks: from 8 query tokens on, the AVX-512 kernel takes its tiled
+// path (blocks of 16 queries, one per lane, against blocks of 16 keys that end
+// at the block's last query). Every token count 1..40 (partial query blocks,
+// blocks of 4 rows), after a prefix that leaves the first key block partial.
+TEST(AttentionSimdTest, PrefillEveryTokenCountUpToForty) {
+  Rng rng(6);
+  for (int64_t n_tokens = 1; n_tokens <= 40; ++n_tokens) {
+    const int64_t pos0 = 1 + (7 * n_tokens) % 29;
+    expect_matches_scalar(make_run(rng, n_tokens, pos0, 9, 3, 64), 0, 9);
+  }
+}
+
+// GQA ratios 1, 3, 7 (and 9, past the tile of 8 heads), head sizes with and
+// without a remainder modulo 64 columns, head ranges that split a KV group.
+TEST(AttentionSimdTest, PrefillGroupsDimensionsAndHeadRanges) {
+  Rng rng(7);
+  for (const int64_t group : {1, 3, 7, 9}) {
+    for (const int64_t head_dim : {16, 48, 64, 128}) {
+      for (const int64_t n_tokens : {8, 33}) {
+        const AttentionRun r = make_run(rng, n_tokens, 21, 2 * group, 2, head_dim);
+        expect_matches_scalar(r, 0, 2 * group);
+        expect_matches_scalar(r, 1, 2 * group - 1); // cuts both groups
+        expect_matches_scalar(r, group, group + 1); // one head of the second group
+      }
+    }
+  }
+}
+
+TEST(AttentionSimdTest, PrefillLongContexts) {
+  Rng rng(8);
+  for (const int64_t pos0 : {0, 500, 1000}) expect_matches_scalar(make_run(rng, 64, pos0, 9, 3, 64), 0, 9);
+}
+
+// The scratch a table asks for covers the keys, and is all the kernel writes:
+// a canary past its end stays untouched, for decode and prefill shapes.
+TEST(AttentionSimdTest, ScratchIsEnoughAndNoMore) {
+  Rng rng(9);
+  for (const int64_t n_tokens : {1, 3, 4, 7, 8, 40}) {
+    for (const int64_t head_dim : {64, 128}) {
+      const AttentionRun r = make_run(rng, n_tokens, 50, 14, 2, head_dim);
+      for (const KernelTable* t : {&ref(), &isa()}) {
+        const int64_t n = t->attention_scratch_floats(r.s);
+        ASSERT_GE(n, attention_key_floats(r.s));
+        AttentionShape fewer = r.s; // fewer tokens, earlier positions: no more scratch
+        fewer.n_tokens = std::max<int64_t>(1, n_tokens - 1);
+        fewer.pos0 = r.s.pos0 - 1;
+        ASSERT_LE(t->attention_scratch_floats(fewer), n);
+        std::vector<float> scores(static_cast<size_t>(n + 64), 12345.0f);
+        std::vector<float> out(r.q.size(), NAN);
+        t->attention(r.s, r.q.data(), r.k.data(), r.v.data(), out.data(), scores.data(), 0, 14);
+        for (int64_t i = n; i < n + 64; ++i) ASSERT_EQ(scores[i], 12345.0f) << t->isa << " wrote past the scratch";
+      }
+    }
+  }
+}
+
 // --- Exact answers ----------------------------------------------------------------
 
 // One KV head shared by 9 query heads (a full tile of 8 and one more), 40
@@ -184,6 +240,53 @@ TEST(AttentionSimdTest, EqualScoresAverageTheValuesExactly) {
       float sum = 0.0f;
       for (int64_t p = 0; p < 32; ++p) sum += v[p * 32 + i];
       for (int64_t h = 0; h < 7; ++h) ASSERT_EQ(out[h * 32 + i], sum / 32.0f) << t->isa << " head " << h << " i " << i;
+    }
+  }
+}
+
+// A prefill chunk of 20 tokens at positions 19 .. 38 (two query blocks, the
+// second partial), 2 query heads on one KV head. Key p is 200 * e_p (p < 64,
+// so every key has its own direction). Query t of head h at position pos is
+// e_target + e_(pos + 1), target = (5 t + 11 h + 3) % (pos + 1): it scores 200
+// on key `target`, which it may see, and 200 on key pos + 1, which only the
+// causal mask hides (the next token's key, already in the cache); 0 on every
+// other key. e^-200 is 0 in float, so the output is exactly v row target (an
+// unmasked key pos + 1 would make it the mean of two rows).
+TEST(AttentionSimdTest, OneHotPrefillQueriesAcrossQueryAndKeyBlocks) {
+  AttentionShape s;
+  s.n_tokens = 20;
+  s.pos0 = 19;
+  s.n_heads = 2;
+  s.n_kv_heads = 1;
+  s.head_dim = 64;
+  s.scale = 1.0f;
+  const int64_t n_keys = s.pos0 + s.n_tokens;
+  std::vector<float> q(20 * 2 * 64, 0.0f);
+  std::vector<float> k(n_keys * 64, 0.0f);
+  std::vector<float> v(n_keys * 64);
+  int64_t target[20][2];
+  for (int64_t t = 0; t < 20; ++t) {
+    for (int64_t h = 0; h < 2; ++h) {
+      target[t][h] = (5 * t + 11 * h + 3) % (s.pos0 + t + 1);
+      q[(t * 2 + h) * 64 + target[t][h]] = 1.0f;
+      if (s.pos0 + t + 1 < n_keys) q[(t * 2 + h) * 64 + s.pos0 + t + 1] = 1.0f;
+    }
+  }
+  for (int64_t p = 0; p < n_keys; ++p) {
+    k[p * 64 + p] = 200.0f;
+    for (int64_t i = 0; i < 64; ++i) v[p * 64 + i] = static_cast<float>(100 * p + i + 1);
+  }
+  for (const KernelTable* t : {&ref(), &isa()}) {
+    std::vector<float> out(q.size(), NAN);
+    std::vector<float> scores(static_cast<size_t>(t->attention_scratch_floats(s)));
+    t->attention(s, q.data(), k.data(), v.data(), out.data(), scores.data(), 0, 2);
+    for (int64_t tok = 0; tok < 20; ++tok) {
+      for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t i = 0; i < 64; ++i) {
+          ASSERT_EQ(out[(tok * 2 + h) * 64 + i], v[target[tok][h] * 64 + i])
+              << t->isa << " token " << tok << " head " << h << " i " << i;
+        }
+      }
     }
   }
 }

@@ -106,5 +106,8 @@ void attention_q8_0(const AttentionShape& s, const float* __restrict q, const vo
 void attention_q4_0(const AttentionShape& s, const float* __restrict q, const void* __restrict k,
                     const void* __restrict v, float* __restrict out, float* __restrict scores, int64_t head_begin,
                     int64_t head_end);
+// AttentionScratchFn: the keys' floats, or the tiled prefill path's scratch
+// (n_tokens >= 8) when that is more.
+int64_t attention_scratch_floats(const AttentionShape& s);
 
 } // namespace lathe::kernels::avx512

@@ -54,6 +54,7 @@ KernelTable make_avx512_table() {
   t.attention_f16 = k::attention_f16;
   t.attention_q8_0 = k::attention_q8_0;
   t.attention_q4_0 = k::attention_q4_0;
+  t.attention_scratch = k::attention_scratch_floats;
   return t;
 }
 
