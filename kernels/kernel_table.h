@@ -63,12 +63,36 @@ using GemmFn = void (*)(const void* __restrict w, const void* __restrict xq, flo
 // Bytes of scratch a GemmFn needs for rows of n elements and n_tokens tokens.
 using GemmScratchFn = int64_t (*)(int64_t n, int64_t n_tokens);
 
+// --- Interleaved (repacked) weight layouts ----------------------------------
+//
+// A kernel may read a weight in a layout of its own, made once at load time
+// from the GGUF rows (e.g. four rows interleaved block by block, their scales
+// side by side). The kernel owns both the layout and the functions below; a
+// caller only asks for the size, repacks into a buffer it owns (64-byte
+// aligned) and passes that buffer to the layout's matvec instead of the rows.
+
+// Bytes of the layout for `rows` rows of n elements (n a multiple of the block size).
+using RepackedBytesFn = int64_t (*)(int64_t rows, int64_t n);
+// GGUF rows (src, rows * row_bytes) -> the layout (dst, RepackedBytesFn bytes),
+// or back (unrepack: the layout -> GGUF rows, bit for bit).
+using RepackFn = void (*)(const void* __restrict src, void* __restrict dst, int64_t rows, int64_t n);
+
+struct RepackedLayout {
+  std::string_view name;          // e.g. "q8_0x4"
+  RepackedBytesFn bytes = nullptr;
+  RepackFn repack = nullptr;
+  RepackFn unrepack = nullptr;
+  MatvecFn matvec = nullptr;      // as LinearKernels::matvec, w in this layout; nullptr: no layout
+};
+
 // Everything one weight type needs to be multiplied.
 struct LinearKernels {
   ActivationType activation = ActivationType::kF32;
   MatvecFn matvec = nullptr; // decode: one token
   MatmulFn matmul = nullptr; // prefill: a chunk of tokens
   GemmFn gemm = nullptr;     // prefill, native backend; nullptr: matmul is used
+  RepackedLayout repacked = {}; // decode on an interleaved layout, if the ISA has one
+  RepackedLayout repacked_alt = {}; // another candidate layout, kept for the benchmarks only
 };
 
 // --- Element-wise ----------------------------------------------------------

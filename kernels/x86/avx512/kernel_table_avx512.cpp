@@ -30,6 +30,11 @@ KernelTable make_avx512_table() {
   t.q5_1.gemm = k::gemm_q5_1_q8_1;
   t.q8_0.gemm = k::gemm_q8_0_q8_0;
   t.q4_k.gemm = k::gemm_q4_k_q8_k;
+  t.q4_0.repacked = k::layout_q4_0x4();
+  t.q4_1.repacked = k::layout_q4_1x4();
+  t.q5_0.repacked = k::layout_q5_0x4();
+  t.q5_0.repacked_alt = k::layout_q5_0x4_int8();
+  t.q8_0.repacked = k::layout_q8_0x4();
   t.q5_k.gemm = k::gemm_q5_k_q8_k;
   t.q6_k.gemm = k::gemm_q6_k_q8_k;
   t.gemm_scratch_bytes = k::gemm_scratch_bytes;

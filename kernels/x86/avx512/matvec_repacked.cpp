@@ -1,0 +1,378 @@
+// Matrix-vector products on interleaved ("repacked") layouts of the
+// 32-element formats, AVX-512 + VNNI, with the layouts' repack and unrepack
+// functions (kernels/kernel_table.h, RepackedLayout). The layouts belong to
+// these kernels: nothing else reads them.
+//
+// Layout "x4": the rows are cut into groups of 4; a last group of fewer rows
+// is padded with copies of the matrix's last row (the kernel never writes the
+// padding's results). Group g holds rows 4g .. 4g + 3 as consecutive
+// sections, nb = n / 32 blocks per row:
+//   d    f16 [nb][4]     the scale of block b of row r at 4b + r
+//   m    f16 [nb][4]     Q4_1 only: the minimums, as d
+//   qh   u64 [nb][2]     Q5_0 only: the fifth bits, one mask per half block;
+//                        bit p belongs to code byte p below
+//   qs   int8 layouts: u8 [nb][2][64]; nibble layouts: u8 [nb][64]
+// A half block h is elements 16h .. 16h + 15; its 64 code bytes for the 4
+// rows are ordered so that byte p = 16i + 4r + k holds element 16h + 4i + k
+// of row r. Each int32 lane of a vpdpbusd (4 bytes) thus belongs to one row,
+// and lane 4i + r sums row r's elements 16h + 4i .. 16h + 4i + 3.
+//   q8_0x4       Q8_0, byte = q + 128 (the xor the plain kernel does per
+//                load is done at repack time)
+//   q4_0x4       Q4_0, byte p: low nibble = half 0's code, high nibble = half
+//                1's: it is row r's GGUF qs byte 4i + k, moved
+//   q4_1x4       Q4_1, as q4_0x4, plus m
+//   q5_0x4       Q5_0, as q4_0x4, plus qh
+//   q5_0x4_int8  Q5_0 with its fifth bits merged at repack time: the q8_0x4
+//                layout with byte = (q - 16) + 128; 34 bytes a block instead
+//                of 22, and no mask work in the kernel
+// Every layout but q5_0x4_int8 takes exactly the bytes of its GGUF rows
+// (4 * nb * sizeof(block) per group).
+//
+// Accumulation, one group at a time: x's codes are laid out once per call in
+// the same order (x's 4-byte group i of a half block repeated for the 4
+// rows), so a block of the group is 2 vpdpbusd into one int32 vector whose
+// lane 4i + r belongs to row r; no gather, no permute of codes. The d's of 4
+// blocks x 4 rows come from one 32-byte load and one conversion (lane 4j + r:
+// block j, row r), times x's d's laid out alike; block j's 4 scales are
+// spread to every 128-bit lane with one permute: acc_j += float(dot) * scale.
+// The unsigned offset of the codes (8, 16, 128) comes back once per 4 blocks
+// as dw * (-offset * dx * sum(x codes)), the minimum of Q4_1 as mw * sx, in
+// the same lanes. Row r's result is the sum of lanes r, r + 4, r + 8, r + 12.
+//
+// Compared with the scalar reference, the integer dot of each block is exact;
+// the float sums run in another order.
+
+#include "kernels/x86/intrinsics.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/x86/avx512/avx512_kernels.h"
+#include "kernels/x86/avx512/simd.h"
+
+namespace lathe::kernels::avx512 {
+namespace {
+
+constexpr int kGroupRows = 4;
+// Column chunk: x's terms for this many blocks live on the stack (40 KiB).
+constexpr int64_t kChunkBlocks = 256;
+
+// --- The formats ---------------------------------------------------------------
+//
+// Block: the GGUF block; X: the activation block; kInt8: codes one byte each
+// (else nibbles); kQh / kMin: the qh / m sections; kBias: the unsigned offset
+// of the stored codes; code(): the unsigned code of element e of a block
+// (Q8_0: q + 128, Q4: the nibble, Q5_0: five bits); kShift: added to code()
+// in an int8 layout; set_code(): its inverse, for unrepack.
+
+struct Q8_0x4 {
+  using Block = BlockQ8_0;
+  using X = BlockQ8_0;
+  static constexpr bool kInt8 = true, kQh = false, kMin = false;
+  static constexpr int kBias = 128, kShift = 0;
+  static int code(const Block& b, int e) { return static_cast<uint8_t>(b.qs[e]) ^ 0x80; }
+  static void set_code(Block& b, int e, int c) { b.qs[e] = static_cast<int8_t>(static_cast<uint8_t>(c ^ 0x80)); }
+};
+
+struct Q4_0x4 {
+  using Block = BlockQ4_0;
+  using X = BlockQ8_0;
+  static constexpr bool kInt8 = false, kQh = false, kMin = false;
+  static constexpr int kBias = 8, kShift = 0;
+  static int code(const Block& b, int e) { return e < 16 ? b.qs[e] & 0x0F : b.qs[e - 16] >> 4; }
+  static void set_code(Block& b, int e, int c) {
+    uint8_t& q = b.qs[e % 16];
+    q = e < 16 ? static_cast<uint8_t>((q & 0xF0) | c) : static_cast<uint8_t>((q & 0x0F) | (c << 4));
+  }
+};
+
+struct Q4_1x4 {
+  using Block = BlockQ4_1;
+  using X = BlockQ8_1;
+  static constexpr bool kInt8 = false, kQh = false, kMin = true;
+  static constexpr int kBias = 0, kShift = 0;
+  static int code(const Block& b, int e) { return e < 16 ? b.qs[e] & 0x0F : b.qs[e - 16] >> 4; }
+  static void set_code(Block& b, int e, int c) {
+    uint8_t& q = b.qs[e % 16];
+    q = e < 16 ? static_cast<uint8_t>((q & 0xF0) | c) : static_cast<uint8_t>((q & 0x0F) | (c << 4));
+  }
+};
+
+struct Q5_0x4 {
+  using Block = BlockQ5_0;
+  using X = BlockQ8_0;
+  static constexpr bool kInt8 = false, kQh = true, kMin = false;
+  static constexpr int kBias = 16, kShift = 0;
+  static int code(const Block& b, int e) {
+    const int lo = e < 16 ? b.qs[e] & 0x0F : b.qs[e - 16] >> 4;
+    return lo | ((b.qh[e / 8] >> (e % 8)) & 1) << 4;
+  }
+  static void set_code(Block& b, int e, int c) {
+    uint8_t& q = b.qs[e % 16];
+    q = e < 16 ? static_cast<uint8_t>((q & 0xF0) | (c & 0x0F)) : static_cast<uint8_t>((q & 0x0F) | ((c & 0x0F) << 4));
+    b.qh[e / 8] = static_cast<uint8_t>((b.qh[e / 8] & ~(1 << (e % 8))) | ((c >> 4) & 1) << (e % 8));
+  }
+};
+
+// Q5_0 stored as the q8_0x4 layout: byte = q5 + 112 = (q5 - 16) + 128.
+struct Q5_0x4Int8 : Q5_0x4 {
+  static constexpr bool kInt8 = true, kQh = false;
+  static constexpr int kBias = 128, kShift = 112;
+};
+
+// Bytes per block per row of each section.
+template <class F>
+constexpr int64_t kQsBytes = F::kInt8 ? 32 : 16;
+template <class F>
+constexpr int64_t kBlockBytes = 2 + (F::kMin ? 2 : 0) + (F::kQh ? 4 : 0) + kQsBytes<F>;
+
+// Section offsets within a group of nb blocks.
+template <class F>
+struct Sections {
+  int64_t m, qh, qs, group;
+  explicit Sections(int64_t nb)
+      : m(8 * nb), qh(m + (F::kMin ? 8 * nb : 0)), qs(qh + (F::kQh ? 16 * nb : 0)),
+        group(kGroupRows * kBlockBytes<F> * nb) {}
+};
+
+// --- Repack and unrepack (plain C++: a load-time byte shuffle) --------------------
+
+inline int64_t groups_of(int64_t rows) { return (rows + kGroupRows - 1) / kGroupRows; }
+
+template <class F>
+int64_t repacked_bytes(int64_t rows, int64_t n) {
+  return groups_of(rows) * Sections<F>(n / kQK).group;
+}
+
+// Byte p of a half block's 64 code bytes for element e (0..31) of row r.
+inline int code_byte(int r, int e) { return 16 * ((e % 16) / 4) + 4 * r + e % 4; }
+
+template <class F>
+void repack(const void* __restrict src, void* __restrict dst, int64_t rows, int64_t n) {
+  using Block = typename F::Block;
+  const int64_t nb = n / kQK;
+  const Sections<F> s(nb);
+  const auto* in = static_cast<const uint8_t*>(src);
+  auto* out = static_cast<uint8_t*>(dst);
+  std::memset(out, 0, static_cast<size_t>(repacked_bytes<F>(rows, n)));
+  for (int64_t g = 0; g < groups_of(rows); ++g) {
+    uint8_t* grp = out + g * s.group;
+    for (int r = 0; r < kGroupRows; ++r) {
+      const int64_t row = std::min(g * kGroupRows + r, rows - 1); // padding repeats the last row
+      for (int64_t b = 0; b < nb; ++b) {
+        Block blk;
+        std::memcpy(&blk, in + (row * nb + b) * static_cast<int64_t>(sizeof(Block)), sizeof(Block));
+        std::memcpy(grp + 8 * b + 2 * r, &blk.d, 2);
+        if constexpr (F::kMin) std::memcpy(grp + s.m + 8 * b + 2 * r, &blk.m, 2);
+        for (int e = 0; e < kQK; ++e) {
+          const int c = F::code(blk, e);
+          const int h = e / 16;
+          const int p = code_byte(r, e);
+          if constexpr (F::kInt8) {
+            grp[s.qs + 128 * b + 64 * h + p] = static_cast<uint8_t>(c + F::kShift);
+          } else {
+            grp[s.qs + 64 * b + p] |= static_cast<uint8_t>((c & 0x0F) << (4 * h));
+            if constexpr (F::kQh) {
+              if (c & 0x10) grp[s.qh + 16 * b + 8 * h + p / 8] |= static_cast<uint8_t>(1 << (p % 8));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class F>
+void unrepack(const void* __restrict src, void* __restrict dst, int64_t rows, int64_t n) {
+  using Block = typename F::Block;
+  const int64_t nb = n / kQK;
+  const Sections<F> s(nb);
+  const auto* in = static_cast<const uint8_t*>(src);
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t row = 0; row < rows; ++row) {
+    const uint8_t* grp = in + (row / kGroupRows) * s.group;
+    const int r = static_cast<int>(row % kGroupRows);
+    for (int64_t b = 0; b < nb; ++b) {
+      Block blk;
+      std::memset(&blk, 0, sizeof blk);
+      std::memcpy(&blk.d, grp + 8 * b + 2 * r, 2);
+      if constexpr (F::kMin) std::memcpy(&blk.m, grp + s.m + 8 * b + 2 * r, 2);
+      for (int e = 0; e < kQK; ++e) {
+        const int h = e / 16;
+        const int p = code_byte(r, e);
+        int c;
+        if constexpr (F::kInt8) {
+          c = grp[s.qs + 128 * b + 64 * h + p] - F::kShift;
+        } else {
+          c = (grp[s.qs + 64 * b + p] >> (4 * h)) & 0x0F;
+          if constexpr (F::kQh) c |= ((grp[s.qh + 16 * b + 8 * h + p / 8] >> (p % 8)) & 1) << 4;
+        }
+        F::set_code(blk, e, c);
+      }
+      std::memcpy(out + (row * nb + b) * static_cast<int64_t>(sizeof(Block)), &blk, sizeof(Block));
+    }
+  }
+}
+
+// --- The x side --------------------------------------------------------------------
+
+// For blocks [0, nb) of x: xr = the codes in the layout's order (128 bytes a
+// block: half 0, then half 1), xd / xc = x's d and the term that multiplies
+// the weight's d (-bias * dx * sum(qx)) or m (Q8_1: sx), each 4 times (one
+// per row of a group).
+template <class X, int kBias>
+void prepare_x(const X* xb, int64_t nb, int8_t* __restrict xr, float* __restrict xd, float* __restrict xc) {
+  // int32 lane 4i + r <- x's group i
+  const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+  for (int64_t b = 0; b < nb; ++b) {
+    const float d = f16_to_f32(xb[b].d);
+    float c;
+    if constexpr (kBias == 0) {
+      c = f16_to_f32(xb[b].s);
+    } else {
+      // Sum of the 32 codes: vpdpbusd against bytes of 1, then a reduction.
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[b].qs));
+      const __m256i sum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), q);
+      __m128i t = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+      t = _mm_add_epi32(t, _mm_unpackhi_epi64(t, t)); // t[0:2] += t[2:4]
+      t = _mm_add_epi32(t, _mm_srli_epi64(t, 32));    // t[0] += t[1]
+      c = static_cast<float>(-kBias * _mm_cvtsi128_si32(t)) * d;
+    }
+    _mm_store_ps(xd + 4 * b, _mm_set1_ps(d));
+    _mm_store_ps(xc + 4 * b, _mm_set1_ps(c));
+    for (int h = 0; h < 2; ++h) {
+      const __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb[b].qs + 16 * h)));
+      _mm512_store_si512(xr + 128 * b + 64 * h, _mm512_permutexvar_epi32(spread, v));
+    }
+  }
+}
+
+// --- One group, one chunk ------------------------------------------------------------
+
+// The int32 dot of block b (of the chunk) of the group with x: lane 4i + r, row r.
+template <class F>
+inline __m512i block_dot(const uint8_t* qs, const uint8_t* qh, const int8_t* xr) {
+  const __m512i x0 = _mm512_load_si512(xr);
+  const __m512i x1 = _mm512_load_si512(xr + 64);
+  if constexpr (F::kInt8) {
+    const __m512i w0 = _mm512_loadu_si512(qs);
+    const __m512i w1 = _mm512_loadu_si512(qs + 64);
+    return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, x0), w1, x1);
+  } else {
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const __m512i v = _mm512_loadu_si512(qs);
+    __m512i lo = _mm512_and_si512(v, low4);                         // half 0
+    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);   // half 1
+    if constexpr (F::kQh) {
+      const __m512i sixteen = _mm512_set1_epi8(16);
+      lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(load_u64(qh)), lo, sixteen);
+      hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(load_u64(qh + 8)), hi, sixteen);
+    }
+    return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, x0), hi, x1);
+  }
+}
+
+// Lanes 4j .. 4j + 3 of v in every 128-bit lane.
+inline __m512 spread_block(__m512 v, int j) {
+  static const __m512i idx[4] = {
+      _mm512_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3),
+      _mm512_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7),
+      _mm512_setr_epi32(8, 9, 10, 11, 8, 9, 10, 11, 8, 9, 10, 11, 8, 9, 10, 11),
+      _mm512_setr_epi32(12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15),
+  };
+  return _mm512_permutexvar_ps(idx[j], v);
+}
+
+// Blocks [b, b + kBlocks) of the chunk (kBlocks <= 4) into acc[0 .. kBlocks)
+// and acc_c. d, m, qh, qs: the chunk's sections; xr, xd, xc: prepare_x's.
+template <class F, int kBlocks>
+inline void blocks4(const uint8_t* d, const uint8_t* m, const uint8_t* qh, const uint8_t* qs, const int8_t* xr,
+                    const float* xd, const float* xc, int64_t b, __m512 acc[4], __m512& acc_c) {
+  const __mmask16 k = static_cast<__mmask16>((1u << (4 * kBlocks)) - 1);
+  const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, d + 8 * b)); // lane 4j + r: block b + j, row r
+  const __m512 dx = _mm512_maskz_loadu_ps(k, xd + 4 * b);
+  const __m512 cx = _mm512_maskz_loadu_ps(k, xc + 4 * b);
+  if constexpr (F::kMin) {
+    const __m512 mw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, m + 8 * b));
+    acc_c = _mm512_fmadd_ps(mw, cx, acc_c);
+  } else {
+    acc_c = _mm512_fmadd_ps(dw, cx, acc_c);
+  }
+  const __m512 scale = _mm512_mul_ps(dw, dx);
+  for (int j = 0; j < kBlocks; ++j) {
+    const int64_t bj = b + j;
+    const __m512i dot = block_dot<F>(qs + 4 * kQsBytes<F> * bj, qh + 16 * bj, xr + 128 * bj);
+    acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), spread_block(scale, j), acc[j]);
+  }
+}
+
+// Lanes r, r + 4, r + 8, r + 12 summed: the group's 4 rows over blocks [b0, b0 + chunk).
+template <class F>
+__m512 group_chunk(const uint8_t* grp, const Sections<F>& s, int64_t b0, int64_t chunk, const int8_t* xr,
+                   const float* xd, const float* xc) {
+  const uint8_t* d = grp + 8 * b0;
+  const uint8_t* m = grp + s.m + 8 * b0;
+  const uint8_t* qh = grp + s.qh + 16 * b0;
+  const uint8_t* qs = grp + s.qs + 4 * kQsBytes<F> * b0;
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc_c = _mm512_setzero_ps();
+  int64_t b = 0;
+  for (; b + 4 <= chunk; b += 4) blocks4<F, 4>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c);
+  switch (chunk - b) {
+    case 3: blocks4<F, 3>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c); break;
+    case 2: blocks4<F, 2>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c); break;
+    case 1: blocks4<F, 1>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c); break;
+    default: break;
+  }
+  return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])), acc_c);
+}
+
+// y[r] for r in [row_begin, row_end), w in the layout of F. A group that
+// straddles the range is computed whole and only its rows in the range written.
+template <class F>
+void matvec_x4(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
+               int64_t row_begin, int64_t row_end) {
+  using X = typename F::X;
+  if (row_end <= row_begin) return;
+  const int64_t nb = n / kQK;
+  const Sections<F> s(nb);
+  const auto* base = static_cast<const uint8_t*>(w);
+  const auto* x = static_cast<const X*>(xq);
+  alignas(64) int8_t xr[kChunkBlocks * 128];
+  alignas(64) float xd[kChunkBlocks * 4];
+  alignas(64) float xc[kChunkBlocks * 4];
+  const int64_t g_begin = row_begin / kGroupRows;
+  for (int64_t g = g_begin; g * kGroupRows < row_end; ++g) {
+    const uint8_t* grp = base + g * s.group;
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t b0 = 0; b0 < nb; b0 += kChunkBlocks) {
+      const int64_t chunk = std::min(kChunkBlocks, nb - b0);
+      // With one chunk (n <= 8192) x is prepared once per call.
+      if (g == g_begin || nb > kChunkBlocks) prepare_x<X, F::kBias>(x + b0, chunk, xr, xd, xc);
+      acc = _mm512_add_ps(acc, group_chunk<F>(grp, s, b0, chunk, xr, xd, xc));
+    }
+    // row r: lanes r, r + 4, r + 8, r + 12
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1));
+    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    alignas(16) float out[4];
+    _mm_store_ps(out, q);
+    for (int r = 0; r < kGroupRows; ++r) {
+      const int64_t row = g * kGroupRows + r;
+      if (row >= row_begin && row < row_end) y[row] = out[r];
+    }
+  }
+}
+
+} // namespace
+
+RepackedLayout layout_q4_0x4() { return {"q4_0x4", repacked_bytes<Q4_0x4>, repack<Q4_0x4>, unrepack<Q4_0x4>, matvec_x4<Q4_0x4>}; }
+RepackedLayout layout_q4_1x4() { return {"q4_1x4", repacked_bytes<Q4_1x4>, repack<Q4_1x4>, unrepack<Q4_1x4>, matvec_x4<Q4_1x4>}; }
+RepackedLayout layout_q5_0x4() { return {"q5_0x4", repacked_bytes<Q5_0x4>, repack<Q5_0x4>, unrepack<Q5_0x4>, matvec_x4<Q5_0x4>}; }
+RepackedLayout layout_q5_0x4_int8() {
+  return {"q5_0x4_int8", repacked_bytes<Q5_0x4Int8>, repack<Q5_0x4Int8>, unrepack<Q5_0x4Int8>, matvec_x4<Q5_0x4Int8>};
+}
+RepackedLayout layout_q8_0x4() { return {"q8_0x4", repacked_bytes<Q8_0x4>, repack<Q8_0x4>, unrepack<Q8_0x4>, matvec_x4<Q8_0x4>}; }
+
+} // namespace lathe::kernels::avx512
