@@ -58,6 +58,12 @@ namespace {
 constexpr int kGroupRows = 4;
 // Column chunk: x's terms for this many blocks live on the stack (40 KiB).
 constexpr int64_t kChunkBlocks = 256;
+// Software prefetch distance along each section of a group (a group is read
+// front to back; the hardware prefetcher stops at 4 KiB pages).
+constexpr int64_t kPrefetchBytes = 4096;
+// Groups per pass, sharing x's loads. Two measured slower than one on the
+// shapes of the benchmarks (896 x 4864 Q8_0 from L3: about 0.85x), so one.
+constexpr int kGroupsPerPass = 1;
 
 // --- The formats ---------------------------------------------------------------
 //
@@ -136,6 +142,17 @@ struct Sections {
       : m(8 * nb), qh(m + (F::kMin ? 8 * nb : 0)), qs(qh + (F::kQh ? 16 * nb : 0)),
         group(kGroupRows * kBlockBytes<F> * nb) {}
 };
+
+// The sections of a chunk starting at block b0, as offsets from the chunk's
+// d (group + 8 * b0): every section moves by its own bytes per block.
+template <class F>
+Sections<F> chunk_sections(const Sections<F>& s, int64_t b0) {
+  Sections<F> c = s;
+  c.m = s.m + 8 * b0 - 8 * b0;
+  c.qh = s.qh + 16 * b0 - 8 * b0;
+  c.qs = s.qs + 4 * kQsBytes<F> * b0 - 8 * b0;
+  return c;
+}
 
 // --- Repack and unrepack (plain C++: a load-time byte shuffle) --------------------
 
@@ -218,14 +235,11 @@ void unrepack(const void* __restrict src, void* __restrict dst, int64_t rows, in
 
 // --- The x side --------------------------------------------------------------------
 
-// For blocks [0, nb) of x: xr = the codes in the layout's order (128 bytes a
-// block: half 0, then half 1), xd / xc = x's d and the term that multiplies
-// the weight's d (-bias * dx * sum(qx)) or m (Q8_1: sx), each 4 times (one
-// per row of a group).
+// For blocks [0, nb) of x: xd / xc = x's d and the term that multiplies the
+// weight's d (-bias * dx * sum(qx)) or m (Q8_1: sx), each 4 times (one per
+// row of a group, as the weights' d's lie).
 template <class X, int kBias>
-void prepare_x(const X* xb, int64_t nb, int8_t* __restrict xr, float* __restrict xd, float* __restrict xc) {
-  // int32 lane 4i + r <- x's group i
-  const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+void prepare_x(const X* xb, int64_t nb, float* __restrict xd, float* __restrict xc) {
   for (int64_t b = 0; b < nb; ++b) {
     const float d = f16_to_f32(xb[b].d);
     float c;
@@ -242,20 +256,15 @@ void prepare_x(const X* xb, int64_t nb, int8_t* __restrict xr, float* __restrict
     }
     _mm_store_ps(xd + 4 * b, _mm_set1_ps(d));
     _mm_store_ps(xc + 4 * b, _mm_set1_ps(c));
-    for (int h = 0; h < 2; ++h) {
-      const __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xb[b].qs + 16 * h)));
-      _mm512_store_si512(xr + 128 * b + 64 * h, _mm512_permutexvar_epi32(spread, v));
-    }
   }
 }
 
-// --- One group, one chunk ------------------------------------------------------------
+// --- One or two groups, one chunk ---------------------------------------------------
 
-// The int32 dot of block b (of the chunk) of the group with x: lane 4i + r, row r.
+// The int32 dot of one block of a group with x's codes x0, x1 (its halves):
+// lane 4i + r, row r.
 template <class F>
-inline __m512i block_dot(const uint8_t* qs, const uint8_t* qh, const int8_t* xr) {
-  const __m512i x0 = _mm512_load_si512(xr);
-  const __m512i x1 = _mm512_load_si512(xr + 64);
+inline __m512i block_dot(const uint8_t* qs, const uint8_t* qh, __m512i x0, __m512i x1) {
   if constexpr (F::kInt8) {
     const __m512i w0 = _mm512_loadu_si512(qs);
     const __m512i w1 = _mm512_loadu_si512(qs + 64);
@@ -263,8 +272,8 @@ inline __m512i block_dot(const uint8_t* qs, const uint8_t* qh, const int8_t* xr)
   } else {
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     const __m512i v = _mm512_loadu_si512(qs);
-    __m512i lo = _mm512_and_si512(v, low4);                         // half 0
-    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);   // half 1
+    __m512i lo = _mm512_and_si512(v, low4);                       // half 0
+    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4); // half 1
     if constexpr (F::kQh) {
       const __m512i sixteen = _mm512_set1_epi8(16);
       lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(load_u64(qh)), lo, sixteen);
@@ -285,52 +294,75 @@ inline __m512 spread_block(__m512 v, int j) {
   return _mm512_permutexvar_ps(idx[j], v);
 }
 
-// Blocks [b, b + kBlocks) of the chunk (kBlocks <= 4) into acc[0 .. kBlocks)
-// and acc_c. d, m, qh, qs: the chunk's sections; xr, xd, xc: prepare_x's.
-template <class F, int kBlocks>
-inline void blocks4(const uint8_t* d, const uint8_t* m, const uint8_t* qh, const uint8_t* qs, const int8_t* xr,
-                    const float* xd, const float* xc, int64_t b, __m512 acc[4], __m512& acc_c) {
+// Blocks [b, b + kBlocks) (kBlocks <= 4) of kG groups into acc[g][0 ..
+// kBlocks) and acc_c[g]. grp[g]: group g's first block of the chunk in each
+// section (Sections' offsets from it); xb: x's blocks; xd, xc: prepare_x's, shared by the
+// groups (two groups halve x's loads per weight byte).
+template <class F, int kG, int kBlocks>
+inline void blocks4(const uint8_t* const grp[kG], const Sections<F>& s, const typename F::X* xb, const float* xd,
+                    const float* xc, int64_t b, __m512 acc[kG][4], __m512 acc_c[kG]) {
   const __mmask16 k = static_cast<__mmask16>((1u << (4 * kBlocks)) - 1);
-  const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, d + 8 * b)); // lane 4j + r: block b + j, row r
-  const __m512 dx = _mm512_maskz_loadu_ps(k, xd + 4 * b);
+  const __m512 dx = _mm512_maskz_loadu_ps(k, xd + 4 * b); // lane 4j + r: block b + j
   const __m512 cx = _mm512_maskz_loadu_ps(k, xc + 4 * b);
-  if constexpr (F::kMin) {
-    const __m512 mw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, m + 8 * b));
-    acc_c = _mm512_fmadd_ps(mw, cx, acc_c);
-  } else {
-    acc_c = _mm512_fmadd_ps(dw, cx, acc_c);
+  __m512 scale[kG];
+  for (int g = 0; g < kG; ++g) {
+    const uint8_t* d = grp[g] + 8 * b;
+    const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, d)); // lane 4j + r: block b + j, row r
+    if constexpr (F::kMin) {
+      const __m512 mw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, d + s.m));
+      acc_c[g] = _mm512_fmadd_ps(mw, cx, acc_c[g]);
+      _mm_prefetch(reinterpret_cast<const char*>(d + s.m + kPrefetchBytes), _MM_HINT_T0);
+    } else {
+      acc_c[g] = _mm512_fmadd_ps(dw, cx, acc_c[g]);
+    }
+    scale[g] = _mm512_mul_ps(dw, dx);
+    _mm_prefetch(reinterpret_cast<const char*>(d + kPrefetchBytes), _MM_HINT_T0);
+    if constexpr (F::kQh) _mm_prefetch(reinterpret_cast<const char*>(grp[g] + s.qh + 16 * b + kPrefetchBytes), _MM_HINT_T0);
   }
-  const __m512 scale = _mm512_mul_ps(dw, dx);
   for (int j = 0; j < kBlocks; ++j) {
     const int64_t bj = b + j;
-    const __m512i dot = block_dot<F>(qs + 4 * kQsBytes<F> * bj, qh + 16 * bj, xr + 128 * bj);
-    acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), spread_block(scale, j), acc[j]);
+    // x's 32 codes of block bj; int32 lane 4i + r <- group i of half 0 (x0) or half 1 (x1)
+    const __m512i xv = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[bj].qs)));
+    const __m512i x0 = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), xv);
+    const __m512i x1 = _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7), xv);
+    for (int g = 0; g < kG; ++g) {
+      const uint8_t* qs = grp[g] + s.qs + 4 * kQsBytes<F> * bj;
+      _mm_prefetch(reinterpret_cast<const char*>(qs + kPrefetchBytes), _MM_HINT_T0);
+      if constexpr (F::kInt8) _mm_prefetch(reinterpret_cast<const char*>(qs + kPrefetchBytes + 64), _MM_HINT_T0);
+      const __m512i dot = block_dot<F>(qs, grp[g] + s.qh + 16 * bj, x0, x1);
+      acc[g][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), spread_block(scale[g], j), acc[g][j]);
+    }
   }
 }
 
-// Lanes r, r + 4, r + 8, r + 12 summed: the group's 4 rows over blocks [b0, b0 + chunk).
-template <class F>
-__m512 group_chunk(const uint8_t* grp, const Sections<F>& s, int64_t b0, int64_t chunk, const int8_t* xr,
-                   const float* xd, const float* xc) {
-  const uint8_t* d = grp + 8 * b0;
-  const uint8_t* m = grp + s.m + 8 * b0;
-  const uint8_t* qh = grp + s.qh + 16 * b0;
-  const uint8_t* qs = grp + s.qs + 4 * kQsBytes<F> * b0;
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  __m512 acc_c = _mm512_setzero_ps();
+// out[g] += the lanes of kG groups over blocks [0, chunk) of a chunk; row r
+// of group g is the sum of out[g]'s lanes r, r + 4, r + 8, r + 12.
+template <class F, int kG>
+void groups_chunk(const uint8_t* const grp[kG], const Sections<F>& s, int64_t chunk, const typename F::X* xb,
+                  const float* xd, const float* xc, __m512 out[kG]) {
+  __m512 acc[kG][4];
+  __m512 acc_c[kG];
+  for (int g = 0; g < kG; ++g) {
+    for (int j = 0; j < 4; ++j) acc[g][j] = _mm512_setzero_ps();
+    acc_c[g] = _mm512_setzero_ps();
+  }
   int64_t b = 0;
-  for (; b + 4 <= chunk; b += 4) blocks4<F, 4>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c);
+  for (; b + 4 <= chunk; b += 4) blocks4<F, kG, 4>(grp, s, xb, xd, xc, b, acc, acc_c);
   switch (chunk - b) {
-    case 3: blocks4<F, 3>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c); break;
-    case 2: blocks4<F, 2>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c); break;
-    case 1: blocks4<F, 1>(d, m, qh, qs, xr, xd, xc, b, acc, acc_c); break;
+    case 3: blocks4<F, kG, 3>(grp, s, xb, xd, xc, b, acc, acc_c); break;
+    case 2: blocks4<F, kG, 2>(grp, s, xb, xd, xc, b, acc, acc_c); break;
+    case 1: blocks4<F, kG, 1>(grp, s, xb, xd, xc, b, acc, acc_c); break;
     default: break;
   }
-  return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])), acc_c);
+  for (int g = 0; g < kG; ++g) {
+    const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[g][0], acc[g][1]), _mm512_add_ps(acc[g][2], acc[g][3]));
+    out[g] = _mm512_add_ps(out[g], _mm512_add_ps(sum, acc_c[g]));
+  }
 }
 
-// y[r] for r in [row_begin, row_end), w in the layout of F. A group that
-// straddles the range is computed whole and only its rows in the range written.
+// y[r] for r in [row_begin, row_end), w in the layout of F: kGroupsPerPass
+// groups per pass, then one. A group that straddles the range is computed whole and
+// only its rows in the range are written.
 template <class F>
 void matvec_x4(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                int64_t row_begin, int64_t row_end) {
@@ -340,29 +372,40 @@ void matvec_x4(const void* __restrict w, const void* __restrict xq, float* __res
   const Sections<F> s(nb);
   const auto* base = static_cast<const uint8_t*>(w);
   const auto* x = static_cast<const X*>(xq);
-  alignas(64) int8_t xr[kChunkBlocks * 128];
   alignas(64) float xd[kChunkBlocks * 4];
   alignas(64) float xc[kChunkBlocks * 4];
   const int64_t g_begin = row_begin / kGroupRows;
-  for (int64_t g = g_begin; g * kGroupRows < row_end; ++g) {
-    const uint8_t* grp = base + g * s.group;
-    __m512 acc = _mm512_setzero_ps();
+  const int64_t g_end = (row_end + kGroupRows - 1) / kGroupRows;
+
+  const auto run = [&]<int kG>(int64_t g0) {
+    __m512 out[kG];
+    for (int g = 0; g < kG; ++g) out[g] = _mm512_setzero_ps();
     for (int64_t b0 = 0; b0 < nb; b0 += kChunkBlocks) {
       const int64_t chunk = std::min(kChunkBlocks, nb - b0);
       // With one chunk (n <= 8192) x is prepared once per call.
-      if (g == g_begin || nb > kChunkBlocks) prepare_x<X, F::kBias>(x + b0, chunk, xr, xd, xc);
-      acc = _mm512_add_ps(acc, group_chunk<F>(grp, s, b0, chunk, xr, xd, xc));
+      if (g0 == g_begin || nb > kChunkBlocks) prepare_x<X, F::kBias>(x + b0, chunk, xd, xc);
+      const uint8_t* grp[kG];
+      for (int g = 0; g < kG; ++g) grp[g] = base + (g0 + g) * s.group + 8 * b0;
+      // grp[g] + section offset + the chunk's offset in that section
+      const Sections<F> sc = chunk_sections(s, b0);
+      groups_chunk<F, kG>(grp, sc, chunk, x + b0, xd, xc, out);
     }
-    // row r: lanes r, r + 4, r + 8, r + 12
-    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1));
-    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    alignas(16) float out[4];
-    _mm_store_ps(out, q);
-    for (int r = 0; r < kGroupRows; ++r) {
-      const int64_t row = g * kGroupRows + r;
-      if (row >= row_begin && row < row_end) y[row] = out[r];
+    for (int g = 0; g < kG; ++g) {
+      // row r: lanes r, r + 4, r + 8, r + 12
+      const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(out[g]), _mm512_extractf32x8_ps(out[g], 1));
+      alignas(16) float rows4[4];
+      _mm_store_ps(rows4, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+      for (int r = 0; r < kGroupRows; ++r) {
+        const int64_t row = (g0 + g) * kGroupRows + r;
+        if (row >= row_begin && row < row_end) y[row] = rows4[r];
+      }
     }
+  };
+  int64_t g = g_begin;
+  if constexpr (kGroupsPerPass == 2) {
+    for (; g + 2 <= g_end; g += 2) run.template operator()<2>(g);
   }
+  for (; g < g_end; ++g) run.template operator()<1>(g);
 }
 
 } // namespace
