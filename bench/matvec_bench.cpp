@@ -12,9 +12,9 @@
 //   build/bench/lathe_kernels_bench --benchmark_filter='^matvec/' --benchmark_repetitions=5
 //
 // The layout/ family compares, shape by shape, the plain GGUF rows against
-// each interleaved layout the ISA offers (LinearKernels::repacked and
-// repacked_alt), both in 64-byte-aligned buffers; bytes per second count the
-// bytes the kernel reads (a layout may be larger than the rows):
+// each interleaved layout the ISA has (KernelTable::layout_candidates), all
+// in 64-byte-aligned buffers; bytes per second count the bytes the kernel
+// reads (a layout may be larger than the rows):
 //   build/bench/lathe_kernels_bench --benchmark_filter='^layout/' --benchmark_repetitions=3
 
 #include <benchmark/benchmark.h>
@@ -167,12 +167,13 @@ bool register_layouts() {
   const kernels::KernelTable& table = kernels::active_kernels();
   for (const LayoutShape& s : kLayoutShapes) {
     for (const QuantType type : s.types) {
-      const kernels::LinearKernels* k = table.linear(type);
-      if (!k || !k->repacked.matvec) continue; // nothing to compare with on this ISA
+      std::vector<const kernels::RepackedLayout*> layouts = {nullptr}; // plain first
+      for (const kernels::LayoutCandidate& c : table.layout_candidates) {
+        if (c.type == type) layouts.push_back(&c.layout);
+      }
+      if (layouts.size() == 1) continue; // nothing to compare with on this ISA
       for (const bool cold : {false, true}) {
-        for (const kernels::RepackedLayout* layout : {static_cast<const kernels::RepackedLayout*>(nullptr),
-                                                      &k->repacked, &k->repacked_alt}) {
-          if (layout && !layout->matvec) continue;
+        for (const kernels::RepackedLayout* layout : layouts) {
           const std::string name = "layout/" + type_name(type) + "/" + std::to_string(s.rows) + "x" +
                                    std::to_string(s.n) + "/" + s.tensor + "/" +
                                    std::string(layout ? layout->name : "plain") + (cold ? "/cold" : "/hot");

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "kernels/kv_types.h"
 #include "kernels/quant_types.h"
@@ -83,6 +84,13 @@ struct RepackedLayout {
   RepackFn repack = nullptr;
   RepackFn unrepack = nullptr;
   MatvecFn matvec = nullptr;      // as LinearKernels::matvec, w in this layout; nullptr: no layout
+  int64_t max_cols = 0;           // repack only weights whose rows have at most this many elements (0: any)
+};
+
+// A layout and the weight type it is for.
+struct LayoutCandidate {
+  QuantType type;
+  RepackedLayout layout;
 };
 
 // Everything one weight type needs to be multiplied.
@@ -91,8 +99,7 @@ struct LinearKernels {
   MatvecFn matvec = nullptr; // decode: one token
   MatmulFn matmul = nullptr; // prefill: a chunk of tokens
   GemmFn gemm = nullptr;     // prefill, native backend; nullptr: matmul is used
-  RepackedLayout repacked = {}; // decode on an interleaved layout, if the ISA has one
-  RepackedLayout repacked_alt = {}; // another candidate layout, kept for the benchmarks only
+  RepackedLayout repacked = {}; // decode on an interleaved layout: set where it measured faster than plain
 };
 
 // --- Element-wise ----------------------------------------------------------
@@ -188,6 +195,9 @@ struct KernelTable {
   KvStoreRowFn store_kv_q4_0 = nullptr;
   GemmScratchFn gemm_scratch_bytes = nullptr; // set when any LinearKernels::gemm is
   std::string_view gemm_unit;                 // what the gemm kernels run on ("avx512-vnni", "amx"), or ""
+  // Every interleaved layout this ISA has, those it uses (LinearKernels::repacked)
+  // and those kept to re-measure on other CPUs (bench/matvec_bench.cpp, layout/).
+  std::vector<LayoutCandidate> layout_candidates;
 
   // The kernels for a weight type, or nullptr when this table cannot multiply it.
   const LinearKernels* linear(QuantType type) const;

@@ -1,5 +1,5 @@
 // The interleaved (repacked) weight layouts of the ISA compiled in
-// (LinearKernels::repacked and repacked_alt), against the scalar reference:
+// (KernelTable::layout_candidates), against the scalar reference:
 //   - repack then unrepack gives back the GGUF rows bit for bit, for row
 //     counts that are and are not a multiple of the group (padded groups),
 //     and for every block count modulo 4;
@@ -30,21 +30,18 @@ struct Layout {
   QuantType type;
   const LinearKernels* k;
   const RepackedLayout* layout;
-  bool same_size; // takes exactly the bytes of the GGUF rows
+  bool same_size;       // takes exactly the bytes of the GGUF rows
   double offset_factor; // see tolerance()
 };
 
-// Every layout the ISA table offers, the chosen one and the alternative.
+// Every layout the ISA table has (KernelTable::layout_candidates).
 std::vector<Layout> layouts() {
   std::vector<Layout> out;
-  for (const QuantType type : {QuantType::Q4_0, QuantType::Q4_1, QuantType::Q5_0, QuantType::Q5_1, QuantType::Q8_0}) {
-    const LinearKernels* k = isa().linear(type);
-    if (!k) continue;
-    if (k->repacked.matvec) out.push_back({type, k, &k->repacked, true, 3.0});
-    // The alternative of Q5_0 stores q - 16 + 128 in a byte: the largest
-    // unsigned code plus the offset is (143 + 128) / 16 < 17 times the
-    // largest centred code.
-    if (k->repacked_alt.matvec) out.push_back({type, k, &k->repacked_alt, false, 17.0});
+  for (const LayoutCandidate& c : isa().layout_candidates) {
+    // q5_0x4_int8 stores q - 16 + 128 in a byte: the largest unsigned code
+    // plus the offset is (143 + 128) / 16 < 17 times the largest centred code.
+    const bool int8_q5 = c.type == QuantType::Q5_0 && c.layout.name == "q5_0x4_int8";
+    out.push_back({c.type, isa().linear(c.type), &c.layout, !int8_q5, int8_q5 ? 17.0 : 3.0});
   }
   return out;
 }
@@ -168,15 +165,24 @@ TEST(MatvecRepackedTest, DefaultModelRowLengths) {
 }
 
 TEST(MatvecRepackedTest, OffersTheLayoutsOfItsIsa) {
-  // The AVX-512 table offers Q4_0, Q4_1, Q5_0 and Q8_0 layouts; the others none.
-  const std::vector<Layout> all = layouts();
+  // AVX-512 has Q4_0, Q4_1, Q5_0 (two) and Q8_0 layouts and uses Q5_0's for
+  // rows of up to 1024 elements; the other ISAs have none.
+  std::vector<std::string> names;
+  for (const Layout& l : layouts()) names.emplace_back(l.layout->name);
+  std::vector<std::string> used;
+  for (const QuantType type : table_weight_types()) {
+    const RepackedLayout& r = isa().linear(type)->repacked;
+    if (r.matvec) used.emplace_back(r.name);
+  }
   if (isa().isa != "avx512") {
-    EXPECT_TRUE(all.empty()) << isa().isa;
+    EXPECT_TRUE(names.empty()) << isa().isa;
+    EXPECT_TRUE(used.empty()) << isa().isa;
     return;
   }
-  std::vector<std::string> names;
-  for (const Layout& l : all) names.emplace_back(l.layout->name);
   EXPECT_EQ(names, (std::vector<std::string>{"q4_0x4", "q4_1x4", "q5_0x4", "q5_0x4_int8", "q8_0x4"}));
+  EXPECT_EQ(used, (std::vector<std::string>{"q5_0x4"}));
+  EXPECT_EQ(isa().linear(QuantType::Q5_0)->repacked.max_cols, 1024);
+  EXPECT_EQ(isa().linear(QuantType::Q5_0)->repacked.matvec, layouts()[2].layout->matvec);
 }
 
 } // namespace
