@@ -102,8 +102,8 @@ void expect_rows(const Layout& l, const std::vector<uint8_t>& w, const std::vect
   const int64_t stride = weight_row_bytes(l.type, n);
   for (int64_t row = 0; row < rows; ++row) {
     if (row < begin || row >= end) {
-      ASSERT_TRUE(std::isnan(y[row])) << l.layout->name << " row " << row << " outside [" << begin << ", " << end
-                                      << ") was written";
+      ASSERT_TRUE(std::isnan(y[row]))
+          << l.layout->name << " row " << row << " outside [" << begin << ", " << end << ") was written";
       continue;
     }
     ASSERT_NEAR(y[row], y_ref[row], tolerance(l, w.data() + row * stride, xq.data(), n))
@@ -134,7 +134,8 @@ TEST(MatvecRepackedTest, EveryRowRangeAndBlockTail) {
       const int64_t n = nb * kQK;
       const Packed p = make(l, kRows, n, 100 + static_cast<uint32_t>(nb));
       for (int64_t begin = 0; begin <= kRows; ++begin) {
-        for (int64_t end = begin; end <= kRows; ++end) expect_rows(l, p.w, p.packed, p.xq, kRows, n, begin, end);
+        for (int64_t end = begin; end <= kRows; ++end)
+          expect_rows(l, p.w, p.packed, p.xq, kRows, n, begin, end);
       }
     }
   }

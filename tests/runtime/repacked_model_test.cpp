@@ -100,8 +100,8 @@ void expect_repacked_matches_plain(const char* file, bool expect_some) {
   for (float v : base) scale = std::max(scale, std::fabs(v));
   const double decode = largest_difference(base, want);
   const double worst = largest_difference(got, base);
-  std::printf("%s decode: plain vs scalar %.3g, repacked vs plain %.3g (largest |logit| %.3g)\n", file, decode, worst,
-              static_cast<double>(scale));
+  std::printf("%s decode: plain vs scalar %.3g, repacked vs plain %.3g (largest |logit| %.3g)\n", file,
+              decode, worst, static_cast<double>(scale));
   EXPECT_LE(worst, 2 * decode + 1e-3 * scale) << file;
   if (n_repacked == 0) {
     EXPECT_EQ(got, base) << file << ": nothing repacked, so the same kernels ran";

@@ -28,16 +28,17 @@
 // Every layout but q5_0x4_int8 takes exactly the bytes of its GGUF rows
 // (4 * nb * sizeof(block) per group).
 //
-// Accumulation, one group at a time: x's codes are laid out once per call in
-// the same order (x's 4-byte group i of a half block repeated for the 4
-// rows), so a block of the group is 2 vpdpbusd into one int32 vector whose
-// lane 4i + r belongs to row r; no gather, no permute of codes. The d's of 4
-// blocks x 4 rows come from one 32-byte load and one conversion (lane 4j + r:
-// block j, row r), times x's d's laid out alike; block j's 4 scales are
-// spread to every 128-bit lane with one permute: acc_j += float(dot) * scale.
-// The unsigned offset of the codes (8, 16, 128) comes back once per 4 blocks
-// as dw * (-offset * dx * sum(x codes)), the minimum of Q4_1 as mw * sx, in
-// the same lanes. Row r's result is the sum of lanes r, r + 4, r + 8, r + 12.
+// Accumulation, one group at a time (kGroupsPerPass): x's 32 codes of a block
+// are spread to the same order with one vpermd per half block (x's 4-byte
+// group i repeated for the 4 rows), so a block of the group is 2 vpdpbusd
+// into one int32 vector whose lane 4i + r belongs to row r; no gather, no
+// permute of weight codes. The d's of 4 blocks x 4 rows come from one 32-byte
+// load and one conversion (lane 4j + r: block j, row r), times x's d's laid
+// out alike once per call; block j's 4 scales are spread to every 128-bit lane
+// with one permute: acc_j += float(dot) * scale. The unsigned offset of the
+// codes (8, 16, 128) comes back once per 4 blocks as
+// dw * (-offset * dx * sum(x codes)), the minimum of Q4_1 as mw * sx, in the
+// same lanes. Row r's result is the sum of lanes r, r + 4, r + 8, r + 12.
 //
 // Compared with the scalar reference, the integer dot of each block is exact;
 // the float sums run in another order.
@@ -56,7 +57,7 @@ namespace lathe::kernels::avx512 {
 namespace {
 
 constexpr int kGroupRows = 4;
-// Column chunk: x's terms for this many blocks live on the stack (40 KiB).
+// Column chunk: x's d and offset terms for this many blocks live on the stack (8 KiB).
 constexpr int64_t kChunkBlocks = 256;
 // Software prefetch distance along each section of a group (a group is read
 // front to back; the hardware prefetcher stops at 4 KiB pages).
@@ -79,7 +80,9 @@ struct Q8_0x4 {
   static constexpr bool kInt8 = true, kQh = false, kMin = false;
   static constexpr int kBias = 128, kShift = 0;
   static int code(const Block& b, int e) { return static_cast<uint8_t>(b.qs[e]) ^ 0x80; }
-  static void set_code(Block& b, int e, int c) { b.qs[e] = static_cast<int8_t>(static_cast<uint8_t>(c ^ 0x80)); }
+  static void set_code(Block& b, int e, int c) {
+    b.qs[e] = static_cast<int8_t>(static_cast<uint8_t>(c ^ 0x80));
+  }
 };
 
 struct Q4_0x4 {
@@ -117,7 +120,8 @@ struct Q5_0x4 {
   }
   static void set_code(Block& b, int e, int c) {
     uint8_t& q = b.qs[e % 16];
-    q = e < 16 ? static_cast<uint8_t>((q & 0xF0) | (c & 0x0F)) : static_cast<uint8_t>((q & 0x0F) | ((c & 0x0F) << 4));
+    q = e < 16 ? static_cast<uint8_t>((q & 0xF0) | (c & 0x0F))
+               : static_cast<uint8_t>((q & 0x0F) | ((c & 0x0F) << 4));
     b.qh[e / 8] = static_cast<uint8_t>((b.qh[e / 8] & ~(1 << (e % 8))) | ((c >> 4) & 1) << (e % 8));
   }
 };
@@ -139,7 +143,9 @@ template <class F>
 struct Sections {
   int64_t m, qh, qs, group;
   explicit Sections(int64_t nb)
-      : m(8 * nb), qh(m + (F::kMin ? 8 * nb : 0)), qs(qh + (F::kQh ? 16 * nb : 0)),
+      : m(8 * nb),
+        qh(m + (F::kMin ? 8 * nb : 0)),
+        qs(qh + (F::kQh ? 16 * nb : 0)),
         group(kGroupRows * kBlockBytes<F> * nb) {}
 };
 
@@ -299,8 +305,8 @@ inline __m512 spread_block(__m512 v, int j) {
 // section (Sections' offsets from it); xb: x's blocks; xd, xc: prepare_x's, shared by the
 // groups (two groups halve x's loads per weight byte).
 template <class F, int kG, int kBlocks>
-inline void blocks4(const uint8_t* const grp[kG], const Sections<F>& s, const typename F::X* xb, const float* xd,
-                    const float* xc, int64_t b, __m512 acc[kG][4], __m512 acc_c[kG]) {
+inline void blocks4(const uint8_t* const grp[kG], const Sections<F>& s, const typename F::X* xb,
+                    const float* xd, const float* xc, int64_t b, __m512 acc[kG][4], __m512 acc_c[kG]) {
   const __mmask16 k = static_cast<__mmask16>((1u << (4 * kBlocks)) - 1);
   const __m512 dx = _mm512_maskz_loadu_ps(k, xd + 4 * b); // lane 4j + r: block b + j
   const __m512 cx = _mm512_maskz_loadu_ps(k, xc + 4 * b);
@@ -317,18 +323,23 @@ inline void blocks4(const uint8_t* const grp[kG], const Sections<F>& s, const ty
     }
     scale[g] = _mm512_mul_ps(dw, dx);
     _mm_prefetch(reinterpret_cast<const char*>(d + kPrefetchBytes), _MM_HINT_T0);
-    if constexpr (F::kQh) _mm_prefetch(reinterpret_cast<const char*>(grp[g] + s.qh + 16 * b + kPrefetchBytes), _MM_HINT_T0);
+    if constexpr (F::kQh)
+      _mm_prefetch(reinterpret_cast<const char*>(grp[g] + s.qh + 16 * b + kPrefetchBytes), _MM_HINT_T0);
   }
   for (int j = 0; j < kBlocks; ++j) {
     const int64_t bj = b + j;
     // x's 32 codes of block bj; int32 lane 4i + r <- group i of half 0 (x0) or half 1 (x1)
-    const __m512i xv = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[bj].qs)));
-    const __m512i x0 = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), xv);
-    const __m512i x1 = _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7), xv);
+    const __m512i xv =
+        _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[bj].qs)));
+    const __m512i x0 =
+        _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), xv);
+    const __m512i x1 =
+        _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7), xv);
     for (int g = 0; g < kG; ++g) {
       const uint8_t* qs = grp[g] + s.qs + 4 * kQsBytes<F> * bj;
       _mm_prefetch(reinterpret_cast<const char*>(qs + kPrefetchBytes), _MM_HINT_T0);
-      if constexpr (F::kInt8) _mm_prefetch(reinterpret_cast<const char*>(qs + kPrefetchBytes + 64), _MM_HINT_T0);
+      if constexpr (F::kInt8)
+        _mm_prefetch(reinterpret_cast<const char*>(qs + kPrefetchBytes + 64), _MM_HINT_T0);
       const __m512i dot = block_dot<F>(qs, grp[g] + s.qh + 16 * bj, x0, x1);
       acc[g][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), spread_block(scale[g], j), acc[g][j]);
     }
@@ -349,13 +360,21 @@ void groups_chunk(const uint8_t* const grp[kG], const Sections<F>& s, int64_t ch
   int64_t b = 0;
   for (; b + 4 <= chunk; b += 4) blocks4<F, kG, 4>(grp, s, xb, xd, xc, b, acc, acc_c);
   switch (chunk - b) {
-    case 3: blocks4<F, kG, 3>(grp, s, xb, xd, xc, b, acc, acc_c); break;
-    case 2: blocks4<F, kG, 2>(grp, s, xb, xd, xc, b, acc, acc_c); break;
-    case 1: blocks4<F, kG, 1>(grp, s, xb, xd, xc, b, acc, acc_c); break;
-    default: break;
+    case 3:
+      blocks4<F, kG, 3>(grp, s, xb, xd, xc, b, acc, acc_c);
+      break;
+    case 2:
+      blocks4<F, kG, 2>(grp, s, xb, xd, xc, b, acc, acc_c);
+      break;
+    case 1:
+      blocks4<F, kG, 1>(grp, s, xb, xd, xc, b, acc, acc_c);
+      break;
+    default:
+      break;
   }
   for (int g = 0; g < kG; ++g) {
-    const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[g][0], acc[g][1]), _mm512_add_ps(acc[g][2], acc[g][3]));
+    const __m512 sum =
+        _mm512_add_ps(_mm512_add_ps(acc[g][0], acc[g][1]), _mm512_add_ps(acc[g][2], acc[g][3]));
     out[g] = _mm512_add_ps(out[g], _mm512_add_ps(sum, acc_c[g]));
   }
 }
@@ -410,12 +429,21 @@ void matvec_x4(const void* __restrict w, const void* __restrict xq, float* __res
 
 } // namespace
 
-RepackedLayout layout_q4_0x4() { return {"q4_0x4", repacked_bytes<Q4_0x4>, repack<Q4_0x4>, unrepack<Q4_0x4>, matvec_x4<Q4_0x4>}; }
-RepackedLayout layout_q4_1x4() { return {"q4_1x4", repacked_bytes<Q4_1x4>, repack<Q4_1x4>, unrepack<Q4_1x4>, matvec_x4<Q4_1x4>}; }
-RepackedLayout layout_q5_0x4() { return {"q5_0x4", repacked_bytes<Q5_0x4>, repack<Q5_0x4>, unrepack<Q5_0x4>, matvec_x4<Q5_0x4>}; }
-RepackedLayout layout_q5_0x4_int8() {
-  return {"q5_0x4_int8", repacked_bytes<Q5_0x4Int8>, repack<Q5_0x4Int8>, unrepack<Q5_0x4Int8>, matvec_x4<Q5_0x4Int8>};
+RepackedLayout layout_q4_0x4() {
+  return {"q4_0x4", repacked_bytes<Q4_0x4>, repack<Q4_0x4>, unrepack<Q4_0x4>, matvec_x4<Q4_0x4>};
 }
-RepackedLayout layout_q8_0x4() { return {"q8_0x4", repacked_bytes<Q8_0x4>, repack<Q8_0x4>, unrepack<Q8_0x4>, matvec_x4<Q8_0x4>}; }
+RepackedLayout layout_q4_1x4() {
+  return {"q4_1x4", repacked_bytes<Q4_1x4>, repack<Q4_1x4>, unrepack<Q4_1x4>, matvec_x4<Q4_1x4>};
+}
+RepackedLayout layout_q5_0x4() {
+  return {"q5_0x4", repacked_bytes<Q5_0x4>, repack<Q5_0x4>, unrepack<Q5_0x4>, matvec_x4<Q5_0x4>};
+}
+RepackedLayout layout_q5_0x4_int8() {
+  return {"q5_0x4_int8", repacked_bytes<Q5_0x4Int8>, repack<Q5_0x4Int8>, unrepack<Q5_0x4Int8>,
+          matvec_x4<Q5_0x4Int8>};
+}
+RepackedLayout layout_q8_0x4() {
+  return {"q8_0x4", repacked_bytes<Q8_0x4>, repack<Q8_0x4>, unrepack<Q8_0x4>, matvec_x4<Q8_0x4>};
+}
 
 } // namespace lathe::kernels::avx512
