@@ -43,8 +43,6 @@
 // Compared with the scalar reference, the integer dot of each block is exact;
 // the float sums run in another order.
 
-#include "kernels/x86/intrinsics.h"
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +50,7 @@
 
 #include "kernels/x86/avx512/avx512_kernels.h"
 #include "kernels/x86/avx512/simd.h"
+#include "kernels/x86/intrinsics.h"
 
 namespace lathe::kernels::avx512 {
 namespace {
@@ -189,16 +188,20 @@ void repack(const void* __restrict src, void* __restrict dst, int64_t rows, int6
         std::memcpy(&blk, in + (row * nb + b) * static_cast<int64_t>(sizeof(Block)), sizeof(Block));
         std::memcpy(grp + 8 * b + 2 * r, &blk.d, 2);
         if constexpr (F::kMin) std::memcpy(grp + s.m + 8 * b + 2 * r, &blk.m, 2);
-        for (int e = 0; e < kQK; ++e) {
-          const int c = F::code(blk, e);
-          const int h = e / 16;
-          const int p = code_byte(r, e);
-          if constexpr (F::kInt8) {
-            grp[s.qs + 128 * b + 64 * h + p] = static_cast<uint8_t>(c + F::kShift);
-          } else {
-            grp[s.qs + 64 * b + p] |= static_cast<uint8_t>((c & 0x0F) << (4 * h));
-            if constexpr (F::kQh) {
-              if (c & 0x10) grp[s.qh + 16 * b + 8 * h + p / 8] |= static_cast<uint8_t>(1 << (p % 8));
+        if constexpr (F::kInt8) {
+          for (int e = 0; e < kQK; ++e) {
+            grp[s.qs + 128 * b + 64 * (e / 16) + code_byte(r, e)] =
+                static_cast<uint8_t>(F::code(blk, e) + F::kShift);
+          }
+        } else {
+          // GGUF qs byte j holds elements j (low nibble) and j + 16 (high): it moves whole.
+          for (int j = 0; j < kQK / 2; ++j) grp[s.qs + 64 * b + code_byte(r, j)] = blk.qs[j];
+          if constexpr (F::kQh) {
+            const uint32_t qh = load_u32(blk.qh);
+            for (int e = 0; e < kQK; ++e) {
+              const int p = code_byte(r, e);
+              if ((qh >> e) & 1)
+                grp[s.qh + 16 * b + 8 * (e / 16) + p / 8] |= static_cast<uint8_t>(1 << (p % 8));
             }
           }
         }
