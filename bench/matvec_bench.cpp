@@ -10,12 +10,20 @@
 // The weights are random bytes with finite random scales (no model file).
 //
 //   build/bench/lathe_kernels_bench --benchmark_filter='^matvec/' --benchmark_repetitions=5
+//
+// The layout/ family compares, shape by shape, the plain GGUF rows against
+// each interleaved layout the ISA has (KernelTable::layout_candidates), all
+// in 64-byte-aligned buffers; bytes per second count the bytes the kernel
+// reads (a layout may be larger than the rows):
+//   build/bench/lathe_kernels_bench --benchmark_filter='^layout/' --benchmark_repetitions=3
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -82,6 +90,102 @@ void run_matvec(benchmark::State& state, const kernels::KernelTable* table, Shap
   state.counters["MiB"] = static_cast<double>(matrix_bytes) / (1 << 20);
 }
 
+// --- Plain against repacked layouts ---------------------------------------------
+
+// The shapes: Qwen2.5 0.5B in Q8_0, Q5_0 and Q4_0, SmolLM2 135M in Q4_1 and Q8_0.
+struct LayoutShape {
+  const char* tensor;
+  int64_t rows;
+  int64_t n;
+  std::vector<QuantType> types;
+};
+const LayoutShape kLayoutShapes[] = {
+    {"qwen.attn_q", 896, 896, {QuantType::Q8_0, QuantType::Q5_0, QuantType::Q4_0}},
+    {"qwen.attn_k", 128, 896, {QuantType::Q8_0, QuantType::Q5_0, QuantType::Q4_0}},
+    {"qwen.ffn_up", 4864, 896, {QuantType::Q8_0, QuantType::Q5_0, QuantType::Q4_0}},
+    {"qwen.ffn_down", 896, 4864, {QuantType::Q8_0, QuantType::Q5_0, QuantType::Q4_0}},
+    {"qwen.output", 151936, 896, {QuantType::Q8_0, QuantType::Q5_0, QuantType::Q4_0}},
+    {"smollm.attn_q", 576, 576, {QuantType::Q4_1, QuantType::Q8_0}},
+    {"smollm.ffn_up", 1536, 576, {QuantType::Q4_1, QuantType::Q8_0}},
+    {"smollm.ffn_down", 576, 1536, {QuantType::Q4_1, QuantType::Q8_0}},
+};
+
+struct FreeDeleter {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+using AlignedBytes = std::unique_ptr<uint8_t[], FreeDeleter>;
+
+AlignedBytes aligned_bytes(int64_t bytes) {
+  const auto size = static_cast<size_t>((bytes + 63) / 64 * 64);
+  return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(64, size)));
+}
+
+// layout: nullptr for the plain rows.
+void run_layout(benchmark::State& state, const kernels::RepackedLayout* layout, QuantType type, int64_t rows,
+                int64_t n, bool cold) {
+  const kernels::KernelTable& table = kernels::active_kernels();
+  const kernels::LinearKernels* k = table.linear(type);
+  // The random rows of the last shape asked for, kept across runs (the plain
+  // and repacked cases of a shape run one after the other).
+  static std::vector<uint8_t> plain;
+  static int64_t plain_key[3] = {-1, -1, -1};
+  if (plain_key[0] != static_cast<int64_t>(type) || plain_key[1] != rows || plain_key[2] != n) {
+    plain = random_weights(type, rows, n, 42);
+    plain_key[0] = static_cast<int64_t>(type);
+    plain_key[1] = rows;
+    plain_key[2] = n;
+  }
+  const int64_t matrix_bytes = layout ? layout->bytes(rows, n) : rows * weight_row_bytes(type, n);
+  const int64_t stride = (matrix_bytes + 63) / 64 * 64;
+  const int64_t copies = cold ? std::max<int64_t>(1, (kColdBytes + matrix_bytes - 1) / matrix_bytes) : 1;
+  AlignedBytes w = aligned_bytes(copies * stride);
+  if (layout) {
+    layout->repack(plain.data(), w.get(), rows, n);
+  } else {
+    std::memcpy(w.get(), plain.data(), static_cast<size_t>(matrix_bytes));
+  }
+  for (int64_t c = 1; c < copies; ++c) std::memcpy(w.get() + c * stride, w.get(), static_cast<size_t>(matrix_bytes));
+  const kernels::MatvecFn matvec = layout ? layout->matvec : k->matvec;
+
+  const std::vector<float> x = random_floats(n, 7);
+  std::vector<uint8_t> xq(static_cast<size_t>(kernels::activation_row_bytes(k->activation, n)));
+  table.quantizer(k->activation)(x.data(), xq.data(), n);
+  std::vector<float> y(static_cast<size_t>(rows));
+
+  int64_t c = 0;
+  for (auto _ : state) {
+    matvec(w.get() + c * stride, xq.data(), y.data(), n, 0, rows);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    if (++c == copies) c = 0;
+  }
+  state.SetBytesProcessed(state.iterations() * matrix_bytes);
+  state.counters["MiB"] = static_cast<double>(matrix_bytes) / (1 << 20);
+}
+
+bool register_layouts() {
+  const kernels::KernelTable& table = kernels::active_kernels();
+  for (const LayoutShape& s : kLayoutShapes) {
+    for (const QuantType type : s.types) {
+      std::vector<const kernels::RepackedLayout*> layouts = {nullptr}; // plain first
+      for (const kernels::LayoutCandidate& c : table.layout_candidates) {
+        if (c.type == type) layouts.push_back(&c.layout);
+      }
+      if (layouts.size() == 1) continue; // nothing to compare with on this ISA
+      for (const bool cold : {false, true}) {
+        for (const kernels::RepackedLayout* layout : layouts) {
+          const std::string name = "layout/" + type_name(type) + "/" + std::to_string(s.rows) + "x" +
+                                   std::to_string(s.n) + "/" + s.tensor + "/" +
+                                   std::string(layout ? layout->name : "plain") + (cold ? "/cold" : "/hot");
+          benchmark::RegisterBenchmark(name.c_str(), run_layout, layout, type, s.rows, s.n, cold)
+              ->Unit(benchmark::kMicrosecond);
+        }
+      }
+    }
+  }
+  return true;
+}
+
 bool register_matvec() {
   for (const Shape& s : kShapes) {
     for (const bool scalar : {false, true}) {
@@ -97,7 +201,7 @@ bool register_matvec() {
   return true;
 }
 
-const bool registered = register_matvec();
+const bool registered = register_matvec() && register_layouts();
 
 } // namespace
 } // namespace lathe::bench

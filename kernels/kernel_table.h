@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "kernels/kv_types.h"
 #include "kernels/quant_types.h"
@@ -63,12 +64,42 @@ using GemmFn = void (*)(const void* __restrict w, const void* __restrict xq, flo
 // Bytes of scratch a GemmFn needs for rows of n elements and n_tokens tokens.
 using GemmScratchFn = int64_t (*)(int64_t n, int64_t n_tokens);
 
+// --- Interleaved (repacked) weight layouts ----------------------------------
+//
+// A kernel may read a weight in a layout of its own, made once at load time
+// from the GGUF rows (e.g. four rows interleaved block by block, their scales
+// side by side). The kernel owns both the layout and the functions below; a
+// caller only asks for the size, repacks into a buffer it owns (64-byte
+// aligned) and passes that buffer to the layout's matvec instead of the rows.
+
+// Bytes of the layout for `rows` rows of n elements (n a multiple of the block size).
+using RepackedBytesFn = int64_t (*)(int64_t rows, int64_t n);
+// GGUF rows (src, rows * row_bytes) -> the layout (dst, RepackedBytesFn bytes),
+// or back (unrepack: the layout -> GGUF rows, bit for bit).
+using RepackFn = void (*)(const void* __restrict src, void* __restrict dst, int64_t rows, int64_t n);
+
+struct RepackedLayout {
+  std::string_view name;          // e.g. "q8_0x4"
+  RepackedBytesFn bytes = nullptr;
+  RepackFn repack = nullptr;
+  RepackFn unrepack = nullptr;
+  MatvecFn matvec = nullptr;      // as LinearKernels::matvec, w in this layout; nullptr: no layout
+  int64_t max_cols = 0;           // repack only weights whose rows have at most this many elements (0: any)
+};
+
+// A layout and the weight type it is for.
+struct LayoutCandidate {
+  QuantType type;
+  RepackedLayout layout;
+};
+
 // Everything one weight type needs to be multiplied.
 struct LinearKernels {
   ActivationType activation = ActivationType::kF32;
   MatvecFn matvec = nullptr; // decode: one token
   MatmulFn matmul = nullptr; // prefill: a chunk of tokens
   GemmFn gemm = nullptr;     // prefill, native backend; nullptr: matmul is used
+  RepackedLayout repacked = {}; // decode on an interleaved layout: set where it measured faster than plain
 };
 
 // --- Element-wise ----------------------------------------------------------
@@ -177,6 +208,9 @@ struct KernelTable {
   // This table with its gemm entries on the ISA's vector unit, when gemm_unit
   // is a matrix unit (AMX); nullptr when the gemm already runs on vectors.
   const KernelTable* vector_gemm = nullptr;
+  // Every interleaved layout this ISA has, those it uses (LinearKernels::repacked)
+  // and those kept to re-measure on other CPUs (bench/matvec_bench.cpp, layout/).
+  std::vector<LayoutCandidate> layout_candidates;
 
   // The kernels for a weight type, or nullptr when this table cannot multiply it.
   const LinearKernels* linear(QuantType type) const;

@@ -64,7 +64,8 @@ int run_bench(const BenchOptions& o) {
     configs.push_back(resolve_config(run));
   }
 
-  const Model model = Model::load(o.model);
+  const Model model = Model::load(o.model, kernels::active_kernels(), {},
+                                  configs.front().kernels.matvec_layout == MatvecLayout::kRepacked);
   bench::BenchReport report{bench::host_info(), bench::model_info(model, o.model), {}};
   for (size_t i = 0; i < threads.size(); ++i) {
     std::vector<bench::BenchCase> group;

@@ -52,7 +52,7 @@ RuntimeConfig resolve_config(const RunOptions& run, const SamplingOptions* sampl
   }
   try {
     RuntimeConfig config = load_runtime_config(c);
-    require_implemented(config);
+    require_implemented(config, /*loader_repacks=*/true);
     return config;
   } catch (const ConfigError& e) {
     std::string message = e.what();
@@ -101,7 +101,8 @@ LoadedModel load_model(const std::string& path, const RuntimeConfig& config) {
   memory.prefault = config.memory.prefault;
   memory.mlock = config.memory.mlock;
   memory.huge_pages = config.memory.huge_pages;
-  Model model = Model::load(path, kernels::active_kernels(), memory);
+  Model model = Model::load(path, kernels::active_kernels(), memory,
+                            config.kernels.matvec_layout == MatvecLayout::kRepacked);
   TokenizerOptions t;
   t.pre_tokenizer_override = config.tokenizer.pre_tokenizer;
   Tokenizer tokenizer = Tokenizer::from_gguf(model.file(), t);

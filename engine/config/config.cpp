@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engine/config/knobs.h"
+#include "kernels/kernel_table.h"
 
 namespace lathe {
 namespace {
@@ -482,11 +483,28 @@ RuntimeConfig load_config(const std::filesystem::path& file, std::span<const std
   return loader.finish();
 }
 
-void require_implemented(const RuntimeConfig& config) {
+void require_implemented(const RuntimeConfig& config, bool loader_repacks) {
   if (config.kernels.matvec_layout == MatvecLayout::kRepacked) {
-    throw ConfigError(
-        "kernels.matvec_layout: repacked is not available: no kernel of this build offers an interleaved weight "
-        "layout yet (allowed: plain)");
+    if (!loader_repacks) {
+      throw ConfigError(
+          "kernels.matvec_layout: repacked is not available here: this program loads the weights plain (the lathe "
+          "commands repack them) (allowed: plain)");
+    }
+    const kernels::KernelTable& k = kernels::active_kernels();
+    bool offered = false;
+    for (const kernels::QuantType type : {kernels::QuantType::Q4_0, kernels::QuantType::Q4_1,
+                                          kernels::QuantType::Q5_0, kernels::QuantType::Q5_1,
+                                          kernels::QuantType::Q8_0, kernels::QuantType::Q4_K,
+                                          kernels::QuantType::Q5_K, kernels::QuantType::Q6_K}) {
+      const kernels::LinearKernels* lk = k.linear(type);
+      offered = offered || (lk && lk->repacked.matvec);
+    }
+    if (!offered) {
+      throw ConfigError(fmt::format(
+          "kernels.matvec_layout: repacked is not available: no kernel of this build ({}) offers an interleaved "
+          "weight layout (the avx512 build has Q5_0's) (allowed: plain)",
+          k.isa));
+    }
   }
 }
 

@@ -150,10 +150,12 @@ RuntimeConfig load_config(const std::filesystem::path& file, std::span<const std
 // of this text gives back an equal RuntimeConfig.
 std::string to_yaml(const RuntimeConfig& config);
 
-// Throws ConfigError for a knob value that validates but that no kernel of
-// this build can act on yet (kernels.matvec_layout: repacked), so that it is
-// refused rather than silently ignored by every command and the harness.
-void require_implemented(const RuntimeConfig& config);
+// Throws ConfigError for a knob value that validates but that this build or
+// this caller cannot act on, so that it is refused rather than silently
+// ignored: kernels.matvec_layout: repacked when no kernel of the build offers
+// an interleaved layout, or when the caller's loader does not repack
+// (loader_repacks false: the harness, which loads its own way).
+void require_implemented(const RuntimeConfig& config, bool loader_repacks = false);
 
 // The configuration every command loads when none is given:
 //   1. $LATHE_CONFIG when set and non-empty;

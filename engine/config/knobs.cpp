@@ -169,7 +169,8 @@ const std::vector<Knob>& table() {
 
       enum_knob<&C::kernels, &C::Kernels::matvec_layout>(
           "kernels.matvec_layout", "plain",
-          "Weights as stored, or repacked at load for the kernels' interleaved layout."),
+          "Weights as stored, or repacked at load where a kernel has a faster interleaved layout "
+          "(avx512: Q5_0 rows up to 1024; the rest stays plain)."),
 
       bool_knob<&C::memory, &C::Memory::prefault>("memory.prefault", "false",
                                                   "Touch every weight page at load, before the first token."),

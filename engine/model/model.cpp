@@ -16,13 +16,21 @@ Model::Model(gguf::GgufFile file, const kernels::KernelTable& kernels)
 }
 
 Model Model::load(const std::filesystem::path& path, const kernels::KernelTable& kernels,
-                  const MemoryOptions& memory) {
+                  const MemoryOptions& memory, bool repack) {
   gguf::GgufFile file = gguf::GgufFile::open(path);
   // Every weight is read for every token: a model that does not fit in memory
   // would be paged in from disk again and again, or killed half-way.
   require_memory(file.file_size() - file.data_offset(), fmt::format("{}: the model", path.string()));
   apply_memory_options(file.mapping(), file.file_size(), memory, path.string());
-  return Model(std::move(file), kernels);
+  const uint64_t file_bytes = file.file_size() - file.data_offset();
+  Model model(std::move(file), kernels);
+  if (repack) {
+    const int64_t copies = repacked_weight_bytes(model.weights_, kernels);
+    require_memory(file_bytes + static_cast<uint64_t>(copies),
+                   fmt::format("{}: the model with its repacked weights", path.string()));
+    repack_model_weights(model.weights_, kernels);
+  }
+  return model;
 }
 
 } // namespace lathe

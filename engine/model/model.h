@@ -20,9 +20,12 @@ class Model {
   // OutOfMemoryError (engine/model/memory_check.h) when the weights are larger
   // than the memory available, before any of them is read. The memory
   // options are applied to the mapping (MemoryOptionError when one cannot be).
+  // repack: give the matrices whose kernels offer an interleaved layout a
+  // repacked copy for decode (repack_model_weights; kernels.matvec_layout:
+  // repacked), the copies counted in the memory check.
   static Model load(const std::filesystem::path& path,
                     const kernels::KernelTable& kernels = kernels::active_kernels(),
-                    const MemoryOptions& memory = {});
+                    const MemoryOptions& memory = {}, bool repack = false);
 
   const gguf::GgufFile& file() const { return file_; }
   const ModelConfig& config() const { return config_; }

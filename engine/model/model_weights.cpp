@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <numbers>
 #include <string>
 
@@ -198,6 +200,54 @@ ModelWeights load_model_weights(const gguf::GgufFile& f, const ModelConfig& c, c
                            : loader.get("output.weight", dim, c.vocab_size, Use::kMatrix, "dim x vocab");
   load_rope(f, c, loader, w);
   return w;
+}
+
+void ModelWeights::FreeBytes::operator()(std::byte* p) const { std::free(p); }
+
+namespace {
+
+// The layout the loader uses for a matrix, or nullptr to keep it plain.
+const kernels::RepackedLayout* layout_for(const WeightView& v, const kernels::KernelTable& k) {
+  if (!v.present()) return nullptr;
+  const kernels::LinearKernels* lk = k.linear(v.type);
+  if (!lk || !lk->repacked.matvec) return nullptr;
+  if (lk->repacked.max_cols > 0 && v.cols > lk->repacked.max_cols) return nullptr;
+  return &lk->repacked;
+}
+
+// fn(view) for every matrix the forward pass multiplies.
+template <class Weights, class Fn>
+void for_each_matrix(Weights& w, Fn fn) {
+  for (auto& L : w.layers) {
+    for (auto* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) fn(*v);
+  }
+  fn(w.output);
+}
+
+} // namespace
+
+int64_t repacked_weight_bytes(const ModelWeights& weights, const kernels::KernelTable& k) {
+  int64_t bytes = 0;
+  for_each_matrix(weights, [&](const WeightView& v) {
+    if (const kernels::RepackedLayout* layout = layout_for(v, k)) bytes += layout->bytes(v.rows, v.cols);
+  });
+  return bytes;
+}
+
+int64_t repack_model_weights(ModelWeights& w, const kernels::KernelTable& k) {
+  int64_t count = 0;
+  for_each_matrix(w, [&](WeightView& v) {
+    const kernels::RepackedLayout* layout = layout_for(v, k);
+    if (!layout) return;
+    const auto size = static_cast<size_t>((layout->bytes(v.rows, v.cols) + 63) / 64 * 64);
+    auto* p = static_cast<std::byte*>(std::aligned_alloc(64, size));
+    if (!p) throw std::bad_alloc();
+    w.repacked_storage.emplace_back(p);
+    layout->repack(v.data, p, v.rows, v.cols);
+    v.repacked = p;
+    ++count;
+  });
+  return count;
 }
 
 } // namespace lathe

@@ -24,11 +24,15 @@ void Session::linear(const WeightView& w, LinearInput& in, float* out, int64_t o
   const int64_t n_tokens = in.n_tokens();
   if (n_tokens == 1) {
     const void* xq = in.get(lk.activation, *kernels_);
+    // Decode reads the repacked copy where the model has one (kernels.matvec_layout).
+    const kernels::MatvecFn matvec = w.repacked ? lk.repacked.matvec : lk.matvec;
+    const void* data = w.repacked ? static_cast<const void*>(w.repacked) : w.data;
     parallel_ranges(n_threads_, w.rows, [&](int64_t row_begin, int64_t row_end, int) {
-      lk.matvec(w.data, xq, out, w.cols, row_begin, row_end);
+      matvec(data, xq, out, w.cols, row_begin, row_end);
     });
     return;
   }
+  // Prefill reads the plain rows of the mapping, repacked copy or not.
   const void* x = in.get(prefill_.wants_f32() ? kernels::ActivationType::kF32 : lk.activation, *kernels_);
   parallel_ranges(n_threads_, w.rows, [&](int64_t row_begin, int64_t row_end, int thread) {
     prefill_.run(w, lk, x, n_tokens, out, out_stride, row_begin, row_end, thread);

@@ -113,6 +113,22 @@ TEST(KnobTable, DefaultConstructorHoldsTheDeclaredDefaults) {
   }
 }
 
+TEST(RequireImplemented, RepackedIsRefusedWhereNothingRepacks) {
+  RuntimeConfig config;
+  EXPECT_NO_THROW(require_implemented(config));
+  config.kernels.matvec_layout = MatvecLayout::kRepacked;
+  // A caller whose loader does not repack (the harness) refuses it, naming why.
+  try {
+    require_implemented(config);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("kernels.matvec_layout: repacked is not available here: this program loads "
+                                         "the weights plain"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(KnobTable, EnumKnobsListTheEnumNames) {
   EXPECT_EQ(enum_name(KvCacheType::kQ8_0), "q8_0");
   EXPECT_EQ(enum_name(PrefillBackend::kOpenBlas), "openblas");

@@ -37,6 +37,13 @@ void matmul_q5_1_q8_1(const void* __restrict w, const void* __restrict xq, float
 void matmul_q8_0_q8_0(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t n_tokens, int64_t y_stride, int64_t row_begin, int64_t row_end);
 
+// --- matvec_repacked.cpp: interleaved layouts of 4 rows (RepackedLayout) ---
+RepackedLayout layout_q4_0x4();
+RepackedLayout layout_q4_1x4();
+RepackedLayout layout_q5_0x4();
+RepackedLayout layout_q5_0x4_int8(); // Q5_0 with its fifth bits merged: the q8_0x4 layout
+RepackedLayout layout_q8_0x4();
+
 // --- matvec_k.cpp: the 256-element K formats ---
 void matvec_q4_k_q8_k(const void* __restrict w, const void* __restrict xq, float* __restrict y, int64_t n,
                       int64_t row_begin, int64_t row_end);

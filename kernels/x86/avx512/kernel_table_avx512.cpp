@@ -40,6 +40,20 @@ KernelTable make_avx512_table() {
   t.q5_1.gemm = k::gemm_q5_1_q8_1;
   t.q8_0.gemm = k::gemm_q8_0_q8_0;
   t.q4_k.gemm = k::gemm_q4_k_q8_k;
+  // Interleaved layouts (matvec_repacked.cpp; docs/kernels.md has the
+  // measurements): only Q5_0's beat the plain kernel, by 1.10x to 1.15x on
+  // rows of 896 elements hot and cold, but not on rows of 4864 (0.91x cold),
+  // so it is used for rows of up to 1024 elements. Q8_0's was even (0.98x to
+  // 1.08x; 0.75x on 4864), Q4_0's and Q4_1's slower (0.84x to 1.0x), and
+  // Q5_0 with merged fifth bits reads 1.55x the bytes (0.71x to 0.84x cold):
+  // kept as candidates for other CPUs.
+  t.q5_0.repacked = k::layout_q5_0x4();
+  t.q5_0.repacked.max_cols = 1024;
+  t.layout_candidates = {{QuantType::Q4_0, k::layout_q4_0x4()},
+                         {QuantType::Q4_1, k::layout_q4_1x4()},
+                         {QuantType::Q5_0, k::layout_q5_0x4()},
+                         {QuantType::Q5_0, k::layout_q5_0x4_int8()},
+                         {QuantType::Q8_0, k::layout_q8_0x4()}};
   t.q5_k.gemm = k::gemm_q5_k_q8_k;
   t.q6_k.gemm = k::gemm_q6_k_q8_k;
   t.gemm_scratch_bytes = k::gemm_scratch_bytes;

@@ -17,6 +17,11 @@ inline uint32_t load_u32(const uint8_t* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+inline uint64_t load_u64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 inline uint16_t load_u16(const uint8_t* p) {
   uint16_t v;
   std::memcpy(&v, p, sizeof v);
