@@ -249,6 +249,10 @@ bool publish(const EvalOptions& o, const EvalResult& r) {
   fmt::print("report: {}\n", json_file.string());
   if (!o.results_file.empty()) {
     const AppendOutcome a = append_result_row(o.results_file, results_row(r));
+    if (a.repaired_partial_row) {
+      fmt::print("results: removed the partial last row an interrupted evaluation had left in {}\n",
+                 o.results_file.string());
+    }
     if (a.appended) {
       fmt::print("results: row appended to {}\n", o.results_file.string());
     } else {

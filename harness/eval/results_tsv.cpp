@@ -1,11 +1,13 @@
 #include "harness/eval/results_tsv.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -129,6 +131,27 @@ AppendOutcome append_result_row(const std::filesystem::path& file, std::span<con
   if (!read_all(fd.get(), existing)) {
     out.problem = fmt::format("cannot read {}: {}", file.string(), errno_text());
     return out;
+  }
+  // A row is written with one write() under the lock and ends with the only
+  // newline it holds, but the kernel may stop a write to a file between two
+  // pages when a fatal signal arrives: a writer killed there leaves the start
+  // of its row, with no newline and (unless the cut fell in the last field)
+  // fewer fields than the header. Such a line is cut off, back to the last
+  // whole row. An unfinished line with every field may be a whole row someone
+  // typed without the final newline: it is reported below, not touched.
+  const size_t line_start = existing.rfind('\n') == std::string::npos ? 0 : existing.rfind('\n') + 1;
+  if (line_start > 0 && existing.back() != '\n' &&
+      static_cast<size_t>(std::count(existing.begin() + static_cast<std::ptrdiff_t>(line_start), existing.end(),
+                                     '\t')) +
+              1 <
+          columns.size()) {
+    if (::ftruncate(fd.get(), static_cast<off_t>(line_start)) != 0) {
+      out.problem = fmt::format("cannot remove the partial row an interrupted evaluation left in {}: {}",
+                                file.string(), errno_text());
+      return out;
+    }
+    existing.resize(line_start);
+    out.repaired_partial_row = true;
   }
   if (const std::string problem = check_results_text(existing, columns); !problem.empty()) {
     out.problem = fmt::format("{} is damaged ({}); it was left untouched and no row was added. "

@@ -34,6 +34,7 @@ std::string check_results_text(std::string_view text, std::span<const std::strin
 struct AppendOutcome {
   bool appended = false;
   std::string problem; // why not, when !appended
+  bool repaired_partial_row = false; // a row cut by a killed writer was removed first
 };
 
 // Appends one row (fields in column order, each passed through tsv_field()).

@@ -132,6 +132,28 @@ TEST_F(ResultsTsvFailureTest, DiskFullInTheMiddleOfTheRow) {
 
 // Evaluations killed at random moments while they append, over and over:
 // every row in the file is whole, and the file stays readable.
+TEST_F(ResultsTsvFailureTest, APartialRowOfAKilledWriterIsRemovedByTheNextAppend) {
+  ASSERT_TRUE(append_result_row(file(), row("whole", 10)).appended);
+  const std::string whole = slurp(file());
+  // What a writer killed between two pages of its write() leaves: a row's start, no newline.
+  std::string cut = whole.substr(whole.find('\n') + 1);
+  cut = cut.substr(0, cut.size() / 2);
+  ASSERT_LT(std::count(cut.begin(), cut.end(), '\t') + 1, static_cast<std::ptrdiff_t>(results_columns().size()));
+  {
+    std::ofstream out(file(), std::ios::app | std::ios::binary);
+    out << cut;
+  }
+  const AppendOutcome a = append_result_row(file(), row("next", 10));
+  EXPECT_TRUE(a.appended) << a.problem;
+  EXPECT_TRUE(a.repaired_partial_row);
+  const std::string text = slurp(file());
+  EXPECT_EQ(check_results_text(text, results_columns()), "");
+  EXPECT_EQ(read_result_rows(file()).size(), 2u);
+  EXPECT_EQ(text.substr(0, whole.size()), whole) << "the whole row before the cut one must stay as it was";
+  // A file that ends in a whole row is not touched.
+  EXPECT_FALSE(append_result_row(file(), row("third", 10)).repaired_partial_row);
+}
+
 TEST_F(ResultsTsvFailureTest, EvaluationsKilledWhileAppendingLeaveNoPartialRow) {
   std::mt19937 rng(5);
   for (int round = 0; round < 12; ++round) {
