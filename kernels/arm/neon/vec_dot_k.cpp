@@ -25,22 +25,13 @@
 
 #include "kernels/arm/neon/neon_helpers.h"
 #include "kernels/arm/neon/neon_kernels.h"
+#include "kernels/scalar/formats.h"
 
 namespace lathe::kernels::neon {
 namespace {
 
-// Q4_K / Q5_K: eight 6-bit scales and eight 6-bit mins in 12 bytes.
-//   bytes 0..3   bits 0..5: scale[0..3]   bits 6..7: scale[4..7] >> 4
-//   bytes 4..7   bits 0..5: min[0..3]     bits 6..7: min[4..7] >> 4
-//   bytes 8..11  low nibble: scale[4..7] & 15, high nibble: min[4..7] & 15
-inline void k_scale_min(const uint8_t* s, int* scale, int* min) {
-  for (int j = 0; j < 4; ++j) {
-    scale[j] = s[j] & 63;
-    min[j] = s[j + 4] & 63;
-    scale[j + 4] = (s[j + 8] & 0xF) | ((s[j] >> 6) << 4);
-    min[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
-  }
-}
+// Q4_K / Q5_K scales and mins: the scalar reference's unpacking.
+using scalar::formats::k_scale_min;
 
 // sum_s min[s] * (bsums[2s] + bsums[2s + 1]) over the eight 32-element sub-blocks.
 inline int32_t min_sum_k(const int* min, const int16_t* bsums) {

@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "kernels/quant_types.h"
+#include "kernels/scalar/formats.h"
 #include "kernels/x86/avx512/simd.h"
 
 namespace lathe::kernels::avx512::gemm_parts {
@@ -110,17 +111,8 @@ struct FmtQ8_0 {
   }
 };
 
-// Q4_K / Q5_K: eight 6-bit scales and mins in 12 bytes (kernels/scalar/dequantize.cpp).
-inline void k_scale_min(const uint8_t* s, int* scale, int* min) {
-  for (int j = 0; j < 4; ++j) {
-    scale[j] = s[j] & 63;
-    min[j] = s[j + 4] & 63;
-  }
-  for (int j = 4; j < 8; ++j) {
-    scale[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    min[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
+// Q4_K / Q5_K scales and mins: the scalar reference's unpacking.
+using scalar::formats::k_scale_min;
 
 // Element value d * sc_s * q - dmin * mn_s; against x the minimum gives
 // -dmin * mn_s * dx * sum(x of s), so wm = -dmin * mn_s and xm = dx * sum.
